@@ -1,0 +1,262 @@
+"""Creating content in the sandbox: our publishes, and the public's scheduled reactions.
+
+Reactions are written at publish time with future `created_at` values; every read filters
+on `created_at <= now`, so they "arrive" as the sandbox clock passes them. That keeps the
+simulation lazy (no background thread) and deterministic.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+
+from platforms.sandbox import public
+from platforms.sandbox.store import Account, Store
+
+
+@dataclass(frozen=True)
+class Publish:
+    """What a client asked to publish, as recorded for duplicate and loss counting."""
+
+    text: str
+    media_ids: tuple[str, ...] = ()
+    client_time: str | None = None
+
+
+def _recorded(publish: Publish) -> dict[str, object]:
+    return {
+        "by_us": 1,
+        "media": json.dumps(list(publish.media_ids)) if publish.media_ids else None,
+        "client_time": publish.client_time,
+        "received_at": time.time(),
+    }
+
+
+# -- X ------------------------------------------------------------------------------------
+
+
+def x_create(
+    store: Store,
+    c: sqlite3.Connection,
+    account: Account,
+    publish: Publish,
+    reply_to: sqlite3.Row | None,
+) -> str:
+    """Insert our tweet (and schedule the public's reaction to a new post); return its id."""
+    at = store.now()
+    tweet_id = str(store.x_num(at))
+    conversation = reply_to["conversation_id"] if reply_to is not None else tweet_id
+    ordinal = store.next_ordinal(c, account) if reply_to is None else None
+    store.insert_item(
+        c,
+        platform="x",
+        num=int(tweet_id),
+        ext_id=tweet_id,
+        account=account.external_id,
+        kind="reply" if reply_to is not None else "post",
+        author_id=account.external_id,
+        author_handle=account.handle,
+        author_name=account.name,
+        text=publish.text,
+        created_at=at,
+        conversation_id=conversation,
+        in_reply_to_id=reply_to["ext_id"] if reply_to is not None else None,
+        in_reply_to_user_id=reply_to["author_id"] if reply_to is not None else None,
+        post_id=conversation,
+        ordinal=ordinal,
+        **_recorded(publish),
+    )
+    if ordinal is not None:
+        _x_schedule_public(store, c, account, tweet_id, at, ordinal)
+    return tweet_id
+
+
+def _x_schedule_public(
+    store: Store, c: sqlite3.Connection, account: Account, post_id: str, at: float, ordinal: int
+) -> None:
+    rng = store.rng("public", "x", account.external_id, ordinal)
+    plans = public.plan_reactions(rng, account.language, account.handle)
+    ids: list[str] = []
+    for plan in plans:
+        when = at + plan.delay_s
+        tweet_id = str(store.x_num(when))
+        ids.append(tweet_id)
+        person = plan.person
+        if plan.mention_only:
+            conversation, parent_id, parent_user, mentions = (
+                tweet_id,
+                None,
+                None,
+                account.external_id,
+            )
+            text = plan.text
+        elif plan.parent is None:
+            # Replies to the account's post mention it, so they also show in its mentions.
+            conversation, parent_id, parent_user = post_id, post_id, account.external_id
+            mentions, text = account.external_id, f"@{account.handle} {plan.text}"
+        else:
+            parent = plans[plan.parent].person
+            conversation, parent_id, parent_user = post_id, ids[plan.parent], parent.user_id
+            mentions, text = None, f"@{parent.handle} {plan.text}"
+        store.insert_item(
+            c,
+            platform="x",
+            num=int(tweet_id),
+            ext_id=tweet_id,
+            account=account.external_id,
+            kind="public" if plan.mention_only else "reply",
+            author_id=person.user_id,
+            author_handle=person.handle,
+            author_name=person.name,
+            text=text,
+            created_at=when,
+            conversation_id=conversation,
+            in_reply_to_id=parent_id,
+            in_reply_to_user_id=parent_user,
+            post_id=conversation,
+            mentions=mentions,
+            category=plan.category,
+        )
+
+
+def x_register_hashtag(store: Store, tag: str, language: str) -> bool:
+    """Schedule the public's use of a campaign tag; False if it was already registered."""
+    with store.tx() as c:
+        if c.execute("SELECT 1 FROM hashtags WHERE tag = ?", (tag,)).fetchone():
+            return False
+        at = store.now()
+        c.execute(
+            "INSERT INTO hashtags (tag, language, created_at) VALUES (?, ?, ?)",
+            (tag, public.language_of(language), at),
+        )
+        for delay, text, person in public.plan_hashtag_posts(
+            store.rng("hashtag", tag), language, tag
+        ):
+            tweet_id = str(store.x_num(at + delay))
+            store.insert_item(
+                c,
+                platform="x",
+                num=int(tweet_id),
+                ext_id=tweet_id,
+                account="",
+                kind="public",
+                author_id=person.user_id,
+                author_handle=person.handle,
+                author_name=person.name,
+                text=text,
+                created_at=at + delay,
+                conversation_id=tweet_id,
+                post_id=tweet_id,
+                category="hashtag",
+            )
+    return True
+
+
+# -- Facebook -----------------------------------------------------------------------------
+
+
+def fb_create_post(store: Store, c: sqlite3.Connection, account: Account, publish: Publish) -> str:
+    at = store.now()
+    num = store.fb_num()
+    post_id = f"{account.external_id}_{num}"
+    ordinal = store.next_ordinal(c, account)
+    store.insert_item(
+        c,
+        platform="facebook",
+        num=num,
+        ext_id=post_id,
+        account=account.external_id,
+        kind="post",
+        author_id=account.external_id,
+        author_handle=account.handle,
+        author_name=account.name,
+        text=publish.text,
+        created_at=at,
+        conversation_id=post_id,
+        post_id=post_id,
+        ordinal=ordinal,
+        **_recorded(publish),
+    )
+    _fb_schedule_public(store, c, account, post_id, num, at, ordinal)
+    return post_id
+
+
+def fb_create_comment(
+    store: Store,
+    c: sqlite3.Connection,
+    account: Account,
+    publish: Publish,
+    target: sqlite3.Row,
+) -> str:
+    """Our comment on a post, or our reply under a comment (Graph nests one level only)."""
+    at = store.now()
+    post_num = target["post_id"].rsplit("_", 1)[-1]
+    num = store.fb_num()
+    comment_id = f"{post_num}_{num}"
+    if target["kind"] == "post":
+        parent = None
+    else:
+        parent = target["in_reply_to_id"] or target["ext_id"]
+    store.insert_item(
+        c,
+        platform="facebook",
+        num=num,
+        ext_id=comment_id,
+        account=account.external_id,
+        kind="comment",
+        author_id=account.external_id,
+        author_handle=account.handle,
+        author_name=account.name,
+        text=publish.text,
+        created_at=at,
+        conversation_id=target["post_id"],
+        in_reply_to_id=parent,
+        post_id=target["post_id"],
+        **_recorded(publish),
+    )
+    return comment_id
+
+
+def _fb_schedule_public(
+    store: Store,
+    c: sqlite3.Connection,
+    account: Account,
+    post_id: str,
+    post_num: int,
+    at: float,
+    ordinal: int,
+) -> None:
+    rng = store.rng("public", "facebook", account.external_id, ordinal)
+    plans = public.plan_reactions(rng, account.language, account.handle)
+    ids: list[str] = []
+    tops: list[str | None] = []  # the top-level comment each plan hangs under
+    for plan in plans:
+        comment_id = f"{post_num}_{store.fb_num()}"
+        ids.append(comment_id)
+        if plan.parent is None:
+            parent = None
+            text = plan.text.removeprefix(f"@{account.handle} ")
+        else:
+            parent = tops[plan.parent] or ids[plan.parent]
+            text = plan.text
+        tops.append(parent)
+        person = plan.person
+        store.insert_item(
+            c,
+            platform="facebook",
+            num=int(comment_id.rsplit("_", 1)[-1]),
+            ext_id=comment_id,
+            account=account.external_id,
+            kind="comment",
+            author_id=person.user_id,
+            author_handle=person.handle,
+            author_name=person.name,
+            text=text,
+            created_at=at + plan.delay_s,
+            conversation_id=post_id,
+            in_reply_to_id=parent,
+            post_id=post_id,
+            category=plan.category,
+        )
