@@ -1,0 +1,63 @@
+# Beat: the two commands a newcomer needs are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+DEV_ENV := var/dev.env
+
+.PHONY: run test lint check-migrations venv dev-env migrate seed messages clean
+
+# Create .venv with the runtime requirements; re-run pip only when requirements change.
+$(VENV)/.installed: requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Beat needs Python 3.11 or newer (found %s)" % sys.version.split()[0])'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PIP) install --quiet -r requirements-dev.txt
+	@touch $@
+
+venv: $(VENV)/.installed
+
+# Development secrets, generated once per machine into var/dev.env (never committed).
+$(DEV_ENV): | $(VENV)/.installed
+	@mkdir -p var
+	@$(PY) scripts/dev_env.py > $@
+	@echo "Wrote development settings to $@"
+
+dev-env: $(DEV_ENV)
+
+migrate: $(VENV)/.installed $(DEV_ENV)
+	@set -a; . ./$(DEV_ENV); set +a; $(PY) manage.py migrate --no-input -v 0
+
+seed: migrate
+	@set -a; . ./$(DEV_ENV); set +a; $(PY) manage.py seed_demo
+
+# Everything on the embedded default: SQLite, filesystem broker, platform sandbox, demo data.
+run: seed
+	@echo ""
+	@echo "Beat is starting on http://127.0.0.1:$${PORT:-8000}/  (Ctrl-C stops everything)"
+	@echo ""
+	@set -a; . ./$(DEV_ENV); set +a; exec $(VENV)/bin/honcho start -f Procfile
+
+# The whole suite. With DATABASE_URL / REDIS_URL set it runs on PostgreSQL and Redis.
+test: $(VENV)/.installed-dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+
+check-migrations: $(VENV)/.installed-dev
+	DJANGO_DEBUG=1 BEAT_ENCRYPTION_KEYS=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
+		$(PY) manage.py makemigrations --check --dry-run
+
+# Regenerate the Korean catalogue after changing user-facing strings (needs GNU gettext).
+messages: $(VENV)/.installed
+	DJANGO_DEBUG=1 BEAT_ENCRYPTION_KEYS=unused $(PY) manage.py makemessages -l ko --no-obsolete --add-location file
+	DJANGO_DEBUG=1 BEAT_ENCRYPTION_KEYS=unused $(PY) manage.py compilemessages -l ko
+
+clean:
+	rm -rf var/broker var/test

@@ -1,0 +1,138 @@
+"""A fictional demo agency, one person per role, two sandbox accounts and some sample content.
+
+Running it again changes nothing: everything is looked up before it is created, and passwords
+of people who already exist are left alone.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import services
+from accounts.models import Agency, Membership, PlatformAccount, Role, User
+from campaigns.models import Campaign
+from campaigns.services import campaign_create
+from posts.models import Post, PostStatus, PostStyle
+from posts.services import post_create
+
+AGENCY = {"name": "Harbour City Police (demo)", "slug": "harbour-demo", "timezone": "Europe/London"}
+PEOPLE = [
+    # (role, e-mail, full name, password): demo-only logins, printed for the newcomer.
+    (Role.OFFICER, "officer@harbour.demo", "Olivia Officer", "demo-officer-pass"),
+    (Role.SUPERVISOR, "supervisor@harbour.demo", "Sam Supervisor", "demo-supervisor-pass"),
+    (Role.ANALYST, "analyst@harbour.demo", "Ana Analyst", "demo-analyst-pass"),
+    (Role.ADMIN, "admin@harbour.demo", "Adam Admin", "demo-admin-pass-1"),
+]
+# Credentials the platform sandbox accepts for these accounts (see platforms/sandbox).
+SANDBOX_ACCOUNTS = [
+    {
+        "platform": "x",
+        "handle": "@HarbourCityPolice",
+        "external_id": "1700000000000000001",
+        "display_name": "Harbour City Police",
+        "credentials": {
+            "consumer_key": "demo-consumer-key",
+            "consumer_secret": "demo-consumer-secret",
+            "access_token": "demo-x-harbour-token",
+            "access_token_secret": "demo-x-harbour-secret",
+        },
+    },
+    {
+        "platform": "facebook",
+        "handle": "Harbour City Police",
+        "external_id": "100200300400500",
+        "display_name": "Harbour City Police",
+        "credentials": {"page_access_token": "demo-fb-harbour-token"},
+    },
+]
+SAMPLE_POSTS = [
+    (
+        PostStyle.NARRATIVE,
+        PostStatus.PUBLISHED,
+        -2,
+        "Last night PC Shah found Biscuit, a very confused spaniel, trotting along the harbour "
+        "wall at 2am. A warm blanket and two biscuits later, Biscuit is home. Good night, Biscuit.",
+    ),
+    (
+        PostStyle.APPEAL,
+        PostStatus.IN_REVIEW,
+        1,
+        "Did you see a blue bicycle being taken from outside the library on Market Street "
+        "yesterday afternoon? If you can help, message us or call 101.",
+    ),
+    (
+        PostStyle.CAMPAIGN,
+        PostStatus.APPROVED,
+        2,
+        "Children don't always say it out loud. Know the signs, and know who to call. "
+        "#KnowTheSigns",
+    ),
+    (
+        PostStyle.ANNOUNCEMENT,
+        PostStatus.DRAFT,
+        None,
+        "Our front counter on Quay Road will be closed on Saturday morning for repairs.",
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo agency, its people, sandbox accounts and sample content (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        agency = Agency.objects.filter(slug=AGENCY["slug"]).first()
+        if agency is None:
+            agency = services.agency_create(
+                name=AGENCY["name"],
+                slug=AGENCY["slug"],
+                timezone_name=AGENCY["timezone"],
+                language="en",
+                by=None,
+            )
+        people = {}
+        for role, email, full_name, password in PEOPLE:
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = User.objects.create_user(email=email, password=password, full_name=full_name)
+            if not Membership.objects.filter(agency=agency, user=user).exists():
+                services.membership_add(agency=agency, user=user, role=role, by=None)
+            people[role] = user
+        for spec in SANDBOX_ACCOUNTS:
+            exists = PlatformAccount.objects.filter(
+                agency=agency, platform=spec["platform"], external_id=spec["external_id"]
+            ).exists()
+            if not exists:
+                services.platform_account_connect(agency=agency, by=None, **spec)
+        campaign = Campaign.objects.filter(agency=agency, name="Know the signs").first()
+        if campaign is None:
+            today = timezone.localdate()
+            campaign = campaign_create(
+                agency=agency,
+                by=people[Role.SUPERVISOR],
+                name="Know the signs",
+                description="Child-abuse prevention: how to spot the signs and whom to call.",
+                hashtags="#KnowTheSigns",
+                starts_on=today - timedelta(days=7),
+                ends_on=today + timedelta(days=21),
+            )
+        if not Post.objects.filter(agency=agency).exists():
+            now = timezone.now().replace(second=0, microsecond=0)
+            for style, status, days, body in SAMPLE_POSTS:
+                post_create(
+                    agency=agency,
+                    author=people[Role.OFFICER],
+                    body=body,
+                    style=style,
+                    status=status,
+                    campaign=campaign if style == PostStyle.CAMPAIGN else None,
+                    scheduled_at=now + timedelta(days=days) if days is not None else None,
+                )
+        self.stdout.write(self.style.SUCCESS(f"Demo agency: {agency.name}"))
+        self.stdout.write("Demo logins (e-mail / password):")
+        for role, email, _name, password in PEOPLE:
+            self.stdout.write(f"  {Role(role).label:<14} {email:<26} {password}")

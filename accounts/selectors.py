@@ -1,0 +1,45 @@
+"""Reads of agencies, people and accounts, always scoped to one agency."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from accounts.models import Agency, AuditEvent, Membership, PlatformAccount, User
+
+
+def memberships_for_user(*, user: User) -> QuerySet[Membership]:
+    return Membership.objects.filter(user=user).select_related("agency").order_by("agency__name")
+
+
+def membership_for_user_in_agency(*, user: User, agency_id: int | None) -> Membership | None:
+    if agency_id is None:
+        return None
+    return (
+        Membership.objects.select_related("agency").filter(user=user, agency_id=agency_id).first()
+    )
+
+
+def members_for_agency(*, agency: Agency) -> QuerySet[Membership]:
+    return Membership.objects.filter(agency=agency).select_related("user").order_by("user__email")
+
+
+def membership_get(*, agency: Agency, membership_id: int) -> Membership:
+    """A membership of this agency, or 404 (also for another agency's)."""
+    return get_object_or_404(
+        Membership.objects.select_related("user", "agency"), agency=agency, pk=membership_id
+    )
+
+
+def platform_accounts_for_agency(*, agency: Agency) -> QuerySet[PlatformAccount]:
+    return PlatformAccount.objects.filter(agency=agency).order_by("platform", "handle")
+
+
+def platform_account_get(*, agency: Agency, account_id: int) -> PlatformAccount:
+    return get_object_or_404(
+        PlatformAccount.objects.select_related("agency"), agency=agency, pk=account_id
+    )
+
+
+def audit_events_for_agency(*, agency: Agency) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(agency=agency).order_by("-seq")

@@ -1,0 +1,298 @@
+"""Every state change of agencies, people, roles and platform accounts.
+
+Plain functions with keyword-only arguments, one transaction each, each writing its audit event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from axes.utils import reset as axes_reset
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from accounts.crypto import encrypt_json
+from accounts.models import (
+    Agency,
+    Invitation,
+    Membership,
+    Platform,
+    PlatformAccount,
+    PlatformAccountStatus,
+    Role,
+    User,
+)
+
+INVITATION_LIFETIME = timedelta(days=7)
+
+
+def _require_admin(*, agency: Agency, by: User) -> None:
+    if not Membership.objects.filter(agency=agency, user=by, role=Role.ADMIN).exists():
+        raise PermissionDenied(_("Only an agency admin may do this."))
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def agency_create(
+    *, name: str, slug: str, timezone_name: str, language: str, by: User | None
+) -> Agency:
+    """Create a tenant."""
+    agency = Agency(name=name, slug=slug, timezone=timezone_name, language=language)
+    agency.full_clean()
+    agency.save()
+    audit_record(action="accounts.agency.created", actor=by, agency=agency, target=agency)
+    return agency
+
+
+@transaction.atomic
+def membership_add(*, agency: Agency, user: User, role: str, by: User | None) -> Membership:
+    """Give a person a role in an agency (used by seeding and by accepting an invitation)."""
+    membership = Membership.objects.create(agency=agency, user=user, role=role)
+    audit_record(
+        action="accounts.membership.added",
+        actor=by,
+        agency=agency,
+        target=membership,
+        data={"email": user.email, "role": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def member_invite(*, agency: Agency, by: User, email: str, role: str) -> tuple[Invitation, str]:
+    """Invite a person by e-mail with a role. Returns the invitation and its one-time token.
+
+    A person who already has an account elsewhere is added when they accept, like a new one.
+    """
+    _require_admin(agency=agency, by=by)
+    if role not in Role.values:
+        raise ValidationError({"role": _("Choose a valid role.")})
+    email = User.objects.normalize_email(email.strip()).lower()
+    user = User.objects.filter(email__iexact=email).first()
+    if user and Membership.objects.filter(agency=agency, user=user).exists():
+        raise ValidationError({"email": _("%(email)s is already a member.") % {"email": email}})
+    if user is None:
+        user = User.objects.create_user(email=email, password=None, language=agency.language)
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        agency=agency,
+        user=user,
+        invited_by=by,
+        role=role,
+        token_hash=_token_hash(token),
+        expires_at=timezone.now() + INVITATION_LIFETIME,
+    )
+    audit_record(
+        action="accounts.member.invited",
+        actor=by,
+        agency=agency,
+        target=invitation,
+        data={"email": email, "role": role},
+    )
+    return invitation, token
+
+
+def invitation_get_by_token(token: str) -> Invitation | None:
+    invitation = (
+        Invitation.objects.select_related("agency", "user")
+        .filter(token_hash=_token_hash(token), accepted_at__isnull=True)
+        .first()
+    )
+    if invitation is None or invitation.expires_at < timezone.now():
+        return None
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, password: str, full_name: str) -> Membership:
+    """Set the invited person's password (new accounts) and make them a member."""
+    user = invitation.user
+    if not user.has_usable_password():
+        validate_password(password, user)
+        user.set_password(password)
+    if full_name and not user.full_name:
+        user.full_name = full_name
+    user.save(update_fields=["password", "full_name"])
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    membership, created = Membership.objects.get_or_create(
+        agency=invitation.agency, user=user, defaults={"role": invitation.role}
+    )
+    audit_record(
+        action="accounts.member.joined",
+        actor=user,
+        agency=invitation.agency,
+        target=membership,
+        data={"role": membership.role, "new": created},
+    )
+    return membership
+
+
+def _admins_left_after(membership: Membership) -> int:
+    return (
+        Membership.objects.filter(agency=membership.agency, role=Role.ADMIN)
+        .exclude(pk=membership.pk)
+        .count()
+    )
+
+
+@transaction.atomic
+def membership_set_role(*, membership: Membership, by: User, role: str) -> Membership:
+    """Change a member's role. The agency always keeps at least one admin."""
+    _require_admin(agency=membership.agency, by=by)
+    if role not in Role.values:
+        raise ValidationError({"role": _("Choose a valid role.")})
+    if membership.role == role:
+        return membership
+    if membership.role == Role.ADMIN and _admins_left_after(membership) == 0:
+        raise ValidationError(_("The agency must keep at least one agency admin."))
+    old = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit_record(
+        action="accounts.membership.role_changed",
+        actor=by,
+        agency=membership.agency,
+        target=membership,
+        data={"email": membership.user.email, "from": old, "to": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, by: User) -> None:
+    """Remove a person from an agency. Their account and their past work stay."""
+    _require_admin(agency=membership.agency, by=by)
+    if membership.role == Role.ADMIN and _admins_left_after(membership) == 0:
+        raise ValidationError(_("The agency must keep at least one agency admin."))
+    audit_record(
+        action="accounts.membership.removed",
+        actor=by,
+        agency=membership.agency,
+        target=membership,
+        data={"email": membership.user.email, "role": membership.role},
+    )
+    membership.delete()
+
+
+@transaction.atomic
+def account_unlock(*, agency: Agency, by: User, user: User) -> int:
+    """Lift a sign-in lockout (django-axes) of a member of the admin's agency."""
+    _require_admin(agency=agency, by=by)
+    if not Membership.objects.filter(agency=agency, user=user).exists():
+        raise PermissionDenied(_("That person is not a member of this agency."))
+    cleared = axes_reset(username=user.email)
+    audit_record(
+        action="accounts.user.unlocked",
+        actor=by,
+        agency=agency,
+        target=user,
+        data={"email": user.email, "cleared": cleared},
+    )
+    return cleared
+
+
+@transaction.atomic
+def user_set_language(*, user: User, language: str) -> User:
+    """A person's own choice of interface language."""
+    if language not in {code for code, _name in User._meta.get_field("language").choices}:
+        raise ValidationError({"language": _("Choose a valid language.")})
+    old = user.language
+    user.language = language
+    user.save(update_fields=["language"])
+    audit_record(
+        action="accounts.user.language_changed",
+        actor=user,
+        agency=user.last_agency,
+        target=user,
+        data={"from": old, "to": language},
+    )
+    return user
+
+
+@transaction.atomic
+def agency_switch(*, user: User, agency: Agency) -> None:
+    """Remember which of their agencies the person works in now."""
+    if not Membership.objects.filter(user=user, agency=agency).exists():
+        raise PermissionDenied(_("You are not a member of that agency."))
+    if user.last_agency_id == agency.pk:
+        return
+    user.last_agency = agency
+    user.save(update_fields=["last_agency"])
+    audit_record(action="accounts.agency.switched", actor=user, agency=agency, target=agency)
+
+
+@transaction.atomic
+def platform_account_connect(
+    *,
+    agency: Agency,
+    by: User | None,
+    platform: str,
+    handle: str,
+    external_id: str,
+    credentials: dict,
+    display_name: str = "",
+) -> PlatformAccount:
+    """Connect (or re-connect) a platform account; the credentials are encrypted before saving."""
+    if by is not None:
+        _require_admin(agency=agency, by=by)
+    if platform not in Platform.values:
+        raise ValidationError({"platform": _("Choose a valid platform.")})
+    account, created = PlatformAccount.objects.get_or_create(
+        agency=agency,
+        platform=platform,
+        external_id=external_id,
+        defaults={"handle": handle, "display_name": display_name},
+    )
+    account.handle = handle
+    account.display_name = display_name or account.display_name
+    account.credentials_ciphertext = encrypt_json(credentials)
+    account.status = PlatformAccountStatus.ACTIVE
+    account.status_reason = ""
+    account.updated_at = timezone.now()
+    account.full_clean(exclude=["credentials_ciphertext"])
+    account.save()
+    audit_record(
+        action="accounts.platform_account.connected"
+        if created
+        else "accounts.platform_account.reconnected",
+        actor=by,
+        agency=agency,
+        target=account,
+        # Which credential fields were given, never their values.
+        data={"platform": platform, "handle": handle, "fields": sorted(credentials)},
+    )
+    return account
+
+
+@transaction.atomic
+def platform_account_set_status(
+    *, account: PlatformAccount, by: User | None, status: str, reason: str = ""
+) -> PlatformAccount:
+    """Mark an account active, needing re-authorisation or disabled."""
+    if by is not None:
+        _require_admin(agency=account.agency, by=by)
+    if status not in PlatformAccountStatus.values:
+        raise ValidationError({"status": _("Choose a valid status.")})
+    old = account.status
+    account.status = status
+    account.status_reason = reason[:500]
+    account.updated_at = timezone.now()
+    account.save(update_fields=["status", "status_reason", "updated_at"])
+    audit_record(
+        action="accounts.platform_account.status_changed",
+        actor=by,
+        agency=account.agency,
+        target=account,
+        data={"from": old, "to": status, "reason": reason[:500]},
+    )
+    return account

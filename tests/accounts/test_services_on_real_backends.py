@@ -1,0 +1,57 @@
+"""The parts that depend on the real PostgreSQL and Redis (run by CI; fail there if missing)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+
+from accounts.audit import audit_record, verify_chain
+from accounts.models import AuditEvent
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_audit_writers_keep_one_unbroken_chain(cast):
+    writers, per_writer = 8, 15
+    errors: list[BaseException] = []
+
+    def write(n: int) -> None:
+        try:
+            for i in range(per_writer):
+                audit_record(
+                    action="tests.race", actor=None, agency=cast.agency, data={"w": n, "i": i}
+                )
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    before = AuditEvent.objects.count()
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert AuditEvent.objects.count() == before + writers * per_writer
+    assert list(verify_chain()) == []
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)  # the worker's Django fixup closes DB connections
+def test_a_task_round_trips_through_redis_to_a_real_worker(require_redis, settings):
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app, ping
+
+    app.conf.broker_url = require_redis
+    app.conf.result_backend = require_redis
+    try:
+        with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
+            result = ping.delay()
+            assert result.get(timeout=20) == "pong"
+    finally:
+        app.conf.broker_url = settings.CELERY_BROKER_URL
+        app.conf.result_backend = None
