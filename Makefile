@@ -34,12 +34,13 @@ migrate: $(VENV)/.installed $(DEV_ENV)
 	@set -a; . ./$(DEV_ENV); set +a; $(PY) manage.py migrate --no-input -v 0
 
 seed: migrate
-	@set -a; . ./$(DEV_ENV); set +a; $(PY) manage.py seed_demo
+	@set -a; . ./$(DEV_ENV); set +a; $(PY) manage.py seed_demo && \
+		$(PY) manage.py sandbox_accounts --out var/sandbox-accounts.json
 
 # Everything on the embedded default: SQLite, filesystem broker, platform sandbox, demo data.
 run: seed
 	@echo ""
-	@echo "Beat is starting on http://127.0.0.1:$${PORT:-8000}/  (Ctrl-C stops everything)"
+	@echo "Beat is starting on http://127.0.0.1:$${BEAT_PORT:-8000}/  (Ctrl-C stops everything)"
 	@echo ""
 	@set -a; . ./$(DEV_ENV); set +a; exec $(VENV)/bin/honcho start -f Procfile
 

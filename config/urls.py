@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from accounts import views as account_views
+from config.health import healthz
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -11,6 +12,7 @@ urlpatterns = [
     path("posts/", include("posts.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("", include("engagement.urls")),
+    path("healthz", healthz, name="healthz"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("django-admin/", admin.site.urls),
 ]

@@ -60,3 +60,8 @@ def test_broker_is_redis_when_set_else_the_filesystem(monkeypatch, settings):
     else:
         assert settings.CELERY_BROKER_URL == "filesystem://"
         assert Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]).is_dir()
+
+
+def test_health_check_answers_without_signing_in(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
