@@ -56,11 +56,12 @@ class Handler(BaseHTTPRequestHandler):
             headers={k.lower(): v for k, v in self.headers.items()},
             body=self.rfile.read(length) if length else b"",
         )
-        try:
-            reply = route(self.server.store, req)
-        except Exception:  # one broken handler must not take the server down
-            log.exception("sandbox handler failed: %s %s", method, self.path)
-            reply = json_reply(500, {"error": "sandbox internal error"})
+        if self.server.closing:
+            # A keep-alive connection may still send a request while the server stops.
+            reply = json_reply(503, {"error": "sandbox is shutting down"})
+            self.close_connection = True
+        else:
+            reply = self._route(req, method)
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
         self.send_header("Content-Length", str(len(reply.body)))
@@ -68,6 +69,13 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(reply.body)
+
+    def _route(self, req: Request, method: str) -> Reply:
+        try:
+            return route(self.server.store, req)
+        except Exception:  # one broken handler must not take the server down
+            log.exception("sandbox handler failed: %s %s", method, self.path)
+            return json_reply(500, {"error": "sandbox internal error"})
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         if self.server.verbose:
@@ -82,6 +90,7 @@ class SandboxServer(ThreadingHTTPServer):
     def __init__(self, host: str, port: int, state: str, seed: int, verbose: bool = False) -> None:
         self.store = Store(state, seed)
         self.verbose = verbose
+        self.closing = False
         super().__init__((host, port), Handler)
 
     @property
@@ -90,6 +99,7 @@ class SandboxServer(ThreadingHTTPServer):
         return f"http://{host!s}:{port}"
 
     def server_close(self) -> None:
+        self.closing = True
         super().server_close()
         self.store.close()
 
