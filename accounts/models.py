@@ -258,3 +258,21 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit head #{self.seq}"
+
+
+class Notification(models.Model):
+    """A message to one person in the app (e.g. a post failed to publish)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    message = models.CharField(max_length=500)
+    link = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "agency", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return self.message

@@ -22,6 +22,7 @@ from accounts.models import (
     Agency,
     Invitation,
     Membership,
+    Notification,
     Platform,
     PlatformAccount,
     PlatformAccountStatus,
@@ -296,3 +297,27 @@ def platform_account_set_status(
         data={"from": old, "to": status, "reason": reason[:500]},
     )
     return account
+
+
+def notify(*, agency: Agency, users, message: str, link: str = "") -> int:
+    """Tell people something in the app. Part of the caller's transaction and audit event."""
+    now = timezone.now()
+    rows = [
+        Notification(agency=agency, user=user, message=message[:500], link=link, created_at=now)
+        for user in users
+    ]
+    Notification.objects.bulk_create(rows)
+    return len(rows)
+
+
+@transaction.atomic
+def notifications_mark_read(*, user: User, agency: Agency) -> int:
+    """Mark all of a person's notifications in an agency as read."""
+    count = Notification.objects.filter(user=user, agency=agency, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    if count:
+        audit_record(
+            action="accounts.notifications.read", actor=user, agency=agency, data={"count": count}
+        )
+    return count

@@ -248,7 +248,14 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # The schedule itself lives in PostgreSQL; beat only wakes the dispatcher.
+    "dispatch-due-posts": {
+        "task": "posts.dispatch_due",
+        "schedule": float(env_int("BEAT_DISPATCH_EVERY_SECONDS", 5)),
+        "options": {"expires": 30},
+    },
+}
 CELERY_TIMEZONE = "UTC"
 
 # Platforms: every base URL comes from here, so the same client code talks to the real platform
@@ -258,6 +265,15 @@ PLATFORM_BASE_URLS = {
     "x": env_str("X_API_BASE_URL", BEAT_SANDBOX_URL),
     "facebook": env_str("FACEBOOK_GRAPH_BASE_URL", BEAT_SANDBOX_URL),
 }
+
+# Publishing engine (see posts/publishing.py).
+BEAT_PUBLISH_LEASE_SECONDS = env_int("BEAT_PUBLISH_LEASE_SECONDS", 120)
+BEAT_PUBLISH_MAX_ATTEMPTS = env_int("BEAT_PUBLISH_MAX_ATTEMPTS", 5)
+BEAT_PUBLISH_BACKOFF_BASE_SECONDS = env_int("BEAT_PUBLISH_BACKOFF_BASE_SECONDS", 10)
+BEAT_PUBLISH_BACKOFF_CAP_SECONDS = env_int("BEAT_PUBLISH_BACKOFF_CAP_SECONDS", 600)
+BEAT_QUEUED_STALE_SECONDS = env_int("BEAT_QUEUED_STALE_SECONDS", 60)
+BEAT_DISPATCH_BATCH = env_int("BEAT_DISPATCH_BATCH", 500)
+BEAT_PLATFORM_TIMEOUT_SECONDS = env_int("BEAT_PLATFORM_TIMEOUT_SECONDS", 15)
 
 LOGGING = {
     "version": 1,

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Agency, User
+from accounts.models import Agency, PlatformAccount, User
 
 
 class PostStyle(models.TextChoices):
@@ -22,8 +22,12 @@ class PostStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     IN_REVIEW = "in_review", _("In review")
     APPROVED = "approved", _("Approved")
+    SCHEDULED = "scheduled", _("Scheduled")
     PUBLISHED = "published", _("Published")
+    PARTLY_FAILED = "partly_failed", _("Partly failed")
+    FAILED = "failed", _("Failed")
     REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Post(models.Model):
@@ -40,6 +44,8 @@ class Post(models.Model):
         "campaigns.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="posts"
     )
     scheduled_at = models.DateTimeField(_("scheduled for"), null=True, blank=True)
+    # The accounts ticked in the editor; scheduling creates one PostTarget per account.
+    accounts = models.ManyToManyField(PlatformAccount, blank=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -53,3 +59,62 @@ class Post(models.Model):
     def __str__(self) -> str:
         first_line = self.body.strip().splitlines()[0] if self.body.strip() else ""
         return first_line[:60]
+
+
+class TargetStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    QUEUED = "queued", _("Queued")
+    PUBLISHING = "publishing", _("Publishing")
+    PUBLISHED = "published", _("Published")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+TARGET_DONE = (TargetStatus.PUBLISHED, TargetStatus.FAILED, TargetStatus.CANCELLED)
+
+
+class PostTarget(models.Model):
+    """One post going to one platform account: the unit the dispatcher schedules.
+
+    pending --dispatcher--> queued --task claim--> publishing --> published | failed, or back to
+    pending (rate limit, transient error). The schedule lives here, in the database, never in a
+    Celery ETA.
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="targets")
+    account = models.ForeignKey(PlatformAccount, on_delete=models.PROTECT, related_name="targets")
+    status = models.CharField(
+        max_length=16, choices=TargetStatus.choices, default=TargetStatus.PENDING
+    )
+    due_at = models.DateTimeField()
+    # When the dispatcher may next claim it: due_at, a rate limit's reset, or a backoff.
+    next_attempt_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=0)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    # Set by each claim; a result is recorded only by the holder of the current claim, so a
+    # worker that outlived its lease cannot overwrite what the reconciler decided.
+    claim_token = models.CharField(max_length=32, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    # After an ambiguous failure (timeout, 5xx, killed worker) the platform may have the post:
+    # look at the account's recent posts before sending again.
+    needs_reconcile = models.BooleanField(default=False)
+    external_id = models.CharField(max_length=100, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "account"], name="target_one_per_account")
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="target_due"),
+            models.Index(fields=["status", "lease_until"], name="target_lease"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.post} → {self.account}"

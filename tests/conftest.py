@@ -15,6 +15,7 @@ from django.conf import settings
 
 from accounts.models import Agency, Membership, Role, User
 from tests.factories import AgencyFactory, MembershipFactory
+from tests.sandbox_support import sandbox, sandbox_server  # noqa: F401  (shared fixtures)
 
 PASSWORD = "correct-horse-battery"
 

@@ -27,9 +27,20 @@ def test_demo_accounts_are_registered_with_the_sandbox_and_usable(db, tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "platforms.sandbox", "--port", str(port),
-         "--state", str(tmp_path / "sandbox.sqlite3"), "--accounts", str(out)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "platforms.sandbox",
+            "--port",
+            str(port),
+            "--state",
+            str(tmp_path / "sandbox.sqlite3"),
+            "--accounts",
+            str(out),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         from accounts.models import PlatformAccount

@@ -1,0 +1,472 @@
+"""Publishing services: schedule, dispatch, publish once, reconcile.
+
+No post twice, no post lost (DESIGN.md, Publishing):
+- the schedule is `PostTarget.next_attempt_at` in the database; beat runs `dispatch_due` every few
+  seconds, which claims due rows (`FOR UPDATE SKIP LOCKED` on PostgreSQL), marks them queued and
+  enqueues one task per row after commit;
+- the task claims its row with a conditional update (queued -> publishing, with a fresh claim
+  token and a lease) and calls the platform once;
+- a publish is never blindly retried: after anything ambiguous (a timeout, a 5xx, a worker killed
+  mid-call and found by its expired lease) the account's recent posts are searched for the text
+  before it is ever sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from accounts.models import PlatformAccount, PlatformAccountStatus, Role, User
+from accounts.services import notify, platform_account_set_status
+from platforms.base import AuthExpired, PlatformClient, RateLimited, Rejected, Unavailable
+from platforms.registry import client_for
+from posts.models import TARGET_DONE, Post, PostStatus, PostTarget, TargetStatus
+
+log = logging.getLogger(__name__)
+
+
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def lease_seconds() -> int:
+    return _setting("BEAT_PUBLISH_LEASE_SECONDS", 120)
+
+
+def client_for_account(account: PlatformAccount) -> PlatformClient:
+    """The real client for an account, pointed at the base URL from settings."""
+    return client_for(
+        platform=account.platform,
+        external_id=account.external_id,
+        credentials=account.get_credentials(),
+        base_urls=settings.PLATFORM_BASE_URLS,
+        timeout=_setting("BEAT_PLATFORM_TIMEOUT_SECONDS", 15),
+    )
+
+
+# --- Scheduling -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def post_schedule(
+    *,
+    post: Post,
+    by: User,
+    at: datetime,
+    accounts: Iterable[PlatformAccount] | None = None,
+) -> list[PostTarget]:
+    """Schedule an approved post: one PostTarget per platform account, due at `at`.
+
+    "Publish now" is the same call with `at` = now. Accounts default to those ticked on the post.
+    """
+    post = Post.objects.select_for_update().get(pk=post.pk)
+    if post.status not in (PostStatus.APPROVED, PostStatus.SCHEDULED):
+        raise ValueError(_("Only an approved post can be scheduled."))
+    if timezone.is_naive(at):
+        raise ValueError("Scheduled times must be timezone-aware.")
+    chosen = list(accounts if accounts is not None else post.accounts.all())
+    if not chosen:
+        raise ValueError(_("Choose at least one account to publish to."))
+    foreign = [a for a in chosen if a.agency_id != post.agency_id]
+    if foreign:
+        raise ValueError("An account belongs to another agency.")
+    targets = []
+    for account in chosen:
+        target, created = PostTarget.objects.get_or_create(
+            post=post,
+            account=account,
+            defaults={
+                "agency_id": post.agency_id,
+                "due_at": at,
+                "next_attempt_at": at,
+            },
+        )
+        if not created and target.status == TargetStatus.PENDING:
+            # Rescheduling moves only what has not started.
+            target.due_at = target.next_attempt_at = at
+            target.updated_at = timezone.now()
+            target.save(update_fields=["due_at", "next_attempt_at", "updated_at"])
+        targets.append(target)
+    post.status = PostStatus.SCHEDULED
+    post.scheduled_at = at
+    post.updated_at = timezone.now()
+    post.save(update_fields=["status", "scheduled_at", "updated_at"])
+    audit_record(
+        action="posts.post.scheduled",
+        actor=by,
+        agency=post.agency,
+        target=post,
+        data={"at": at.isoformat(), "accounts": [a.pk for a in chosen]},
+    )
+    return targets
+
+
+# --- Dispatcher -----------------------------------------------------------------------------
+
+
+def _locked(queryset):
+    # SKIP LOCKED lets several dispatchers (or a slow one and the next) share the work without
+    # waiting on each other; SQLite has no row locks and serialises writers instead.
+    if connection.features.has_select_for_update_skip_locked:
+        return queryset.select_for_update(skip_locked=True)
+    return queryset
+
+
+def dispatch_due(*, now: datetime | None = None, limit: int | None = None) -> list[int]:
+    """Claim due targets, mark them queued, enqueue one publish task each after commit.
+
+    Also re-enqueues targets that sat queued for too long (a message lost with a broker restart)
+    and hands targets whose publishing lease expired to the reconciler. Returns the ids queued.
+    """
+    from posts import tasks
+
+    now = now or timezone.now()
+    limit = limit or _setting("BEAT_DISPATCH_BATCH", 500)
+    stale = now - timedelta(seconds=_setting("BEAT_QUEUED_STALE_SECONDS", 60))
+    with transaction.atomic():
+        due = list(
+            _locked(
+                PostTarget.objects.filter(
+                    Q(status=TargetStatus.PENDING, next_attempt_at__lte=now)
+                    | Q(status=TargetStatus.QUEUED, queued_at__lt=stale)
+                ).order_by("next_attempt_at", "pk")
+            ).values_list("pk", flat=True)[:limit]
+        )
+        if due:
+            PostTarget.objects.filter(pk__in=due).update(
+                status=TargetStatus.QUEUED, queued_at=now, updated_at=now
+            )
+            transaction.on_commit(lambda: [tasks.publish_target.delay(pk) for pk in due])
+    with transaction.atomic():
+        expired = list(
+            _locked(
+                PostTarget.objects.filter(
+                    status=TargetStatus.PUBLISHING, lease_until__lt=now
+                ).order_by("lease_until")
+            ).values_list("pk", flat=True)[:limit]
+        )
+        if expired:
+            # Extend the lease so the next dispatcher run does not hand them out again.
+            PostTarget.objects.filter(pk__in=expired).update(
+                lease_until=now + timedelta(seconds=lease_seconds())
+            )
+            transaction.on_commit(lambda: [tasks.reconcile_target.delay(pk) for pk in expired])
+    return due
+
+
+# --- Publishing one target ------------------------------------------------------------------
+
+
+def _claim(target_id: int, *, from_status: str, extra: Q | None = None) -> str | None:
+    """Conditional update; returns the claim token, or None if someone else has it."""
+    now = timezone.now()
+    token = uuid.uuid4().hex
+    condition = Q(pk=target_id, status=from_status) & (extra or Q())
+    updated = PostTarget.objects.filter(condition).update(
+        status=TargetStatus.PUBLISHING,
+        claim_token=token,
+        lease_until=now + timedelta(seconds=lease_seconds()),
+        attempts=F("attempts") + 1,
+        updated_at=now,
+    )
+    return token if updated == 1 else None
+
+
+def target_publish(*, target_id: int) -> str:
+    """Publish one queued target: claim it, call the platform once, record what happened.
+
+    Returns what happened, for logs and tests: 'skipped', 'published', 'retry', 'failed'.
+    """
+    token = _claim(target_id, from_status=TargetStatus.QUEUED)
+    if token is None:
+        return "skipped"
+    target = PostTarget.objects.select_related("post", "account", "agency").get(pk=target_id)
+    account = target.account
+    if account.status != PlatformAccountStatus.ACTIVE:
+        return _record_failure(
+            target,
+            token,
+            _("The account %(account)s is %(status)s.")
+            % {"account": account, "status": account.get_status_display()},
+        )
+    try:
+        client = client_for_account(account)
+        if target.needs_reconcile:
+            found = _find_published(client, target)
+            if found is not None:
+                return _record_published(target, token, found, reconciled=True)
+        ref = client.publish(target.post.body)
+    except RateLimited as exc:
+        return _record_rate_limited(target, token, exc.retry_at)
+    except AuthExpired as exc:
+        return _record_auth_expired(target, token, str(exc))
+    except Rejected as exc:
+        return _record_failure(target, token, exc.message)
+    except Unavailable as exc:
+        return _record_transient(target, token, str(exc))
+    return _record_published(
+        target, token, (ref.external_id, ref.url, ref.published_at), reconciled=False
+    )
+
+
+def target_reconcile(*, target_id: int) -> str:
+    """A target left in publishing past its lease (its worker died mid-call).
+
+    Found among the account's recent posts: published. Not found: back in the queue (pending,
+    due now). If the platform cannot be asked right now, try again after a backoff.
+    """
+    now = timezone.now()
+    token = uuid.uuid4().hex
+    updated = PostTarget.objects.filter(
+        pk=target_id, status=TargetStatus.PUBLISHING, lease_until__gte=now
+    ).update(claim_token=token, lease_until=now + timedelta(seconds=lease_seconds()))
+    if updated != 1:
+        return "skipped"
+    target = PostTarget.objects.select_related("post", "account", "agency").get(pk=target_id)
+    try:
+        found = _find_published(client_for_account(target.account), target)
+    except (RateLimited, Unavailable, AuthExpired, Rejected) as exc:
+        retry_at = exc.retry_at if isinstance(exc, RateLimited) else now + _backoff(1)
+        with transaction.atomic():
+            PostTarget.objects.filter(pk=target.pk, claim_token=token).update(
+                lease_until=retry_at, last_error=str(exc)[:2000]
+            )
+        return "retry"
+    if found is not None:
+        return _record_published(target, token, found, reconciled=True)
+    with transaction.atomic():
+        updated = PostTarget.objects.filter(pk=target.pk, claim_token=token).update(
+            status=TargetStatus.PENDING,
+            next_attempt_at=now,
+            needs_reconcile=False,
+            claim_token="",
+            lease_until=None,
+            updated_at=now,
+        )
+        if updated:
+            audit_record(
+                action="posts.target.requeued_after_reconcile",
+                actor=None,
+                agency=target.agency,
+                target=target,
+                data={"attempts": target.attempts},
+            )
+    return "requeued"
+
+
+def _find_published(client: PlatformClient, target: PostTarget) -> tuple[str, str, datetime] | None:
+    text = target.post.body.strip()
+    since = target.created_at - timedelta(minutes=5)
+    for recent in client.recent_posts(limit=_setting("BEAT_RECONCILE_LOOKBACK", 50)):
+        if recent.text.strip() == text and recent.created_at >= since:
+            return recent.external_id, "", recent.created_at
+    return None
+
+
+def _backoff(attempt: int) -> timedelta:
+    """Exponential backoff with full jitter: up to base * 2^(attempt-1), capped."""
+    base = _setting("BEAT_PUBLISH_BACKOFF_BASE_SECONDS", 10)
+    cap = _setting("BEAT_PUBLISH_BACKOFF_CAP_SECONDS", 600)
+    ceiling = min(cap, base * 2 ** max(0, attempt - 1))
+    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311 (jitter, not crypto)
+
+
+def _holder(target: PostTarget, token: str):
+    return PostTarget.objects.filter(
+        pk=target.pk, status=TargetStatus.PUBLISHING, claim_token=token
+    )
+
+
+@transaction.atomic
+def _record_published(
+    target: PostTarget, token: str, found: tuple[str, str, datetime], *, reconciled: bool
+) -> str:
+    external_id, url, published_at = found
+    Post.objects.select_for_update().get(pk=target.post_id)  # serialise the status derivation
+    now = timezone.now()
+    updated = _holder(target, token).update(
+        status=TargetStatus.PUBLISHED,
+        external_id=external_id,
+        url=url[:500],
+        published_at=published_at,
+        needs_reconcile=False,
+        last_error="",
+        lease_until=None,
+        updated_at=now,
+    )
+    if not updated:
+        return "skipped"
+    audit_record(
+        action="posts.target.published",
+        actor=None,
+        agency=target.agency,
+        target=target,
+        data={"external_id": external_id, "attempts": target.attempts, "reconciled": reconciled},
+    )
+    post_refresh_status(post_id=target.post_id)
+    return "published"
+
+
+@transaction.atomic
+def _record_rate_limited(target: PostTarget, token: str, retry_at: datetime) -> str:
+    now = timezone.now()
+    updated = _holder(target, token).update(
+        status=TargetStatus.PENDING,
+        next_attempt_at=retry_at,
+        # A rate limit is not a failed attempt: the platform did nothing.
+        attempts=F("attempts") - 1,
+        claim_token="",
+        lease_until=None,
+        last_error=_("Rate limited until %(at)s") % {"at": retry_at.isoformat()},
+        updated_at=now,
+    )
+    if not updated:
+        return "skipped"
+    # Nothing else for this account goes out before the reset either.
+    PostTarget.objects.filter(
+        account_id=target.account_id, status=TargetStatus.PENDING, next_attempt_at__lt=retry_at
+    ).update(next_attempt_at=retry_at, updated_at=now)
+    audit_record(
+        action="posts.target.rate_limited",
+        actor=None,
+        agency=target.agency,
+        target=target,
+        data={"retry_at": retry_at.isoformat()},
+    )
+    return "retry"
+
+
+@transaction.atomic
+def _record_transient(target: PostTarget, token: str, message: str) -> str:
+    max_attempts = _setting("BEAT_PUBLISH_MAX_ATTEMPTS", 5)
+    if target.attempts >= max_attempts:
+        return _record_failure(
+            target,
+            token,
+            _("The platform kept failing after %(n)d attempts: %(message)s")
+            % {"n": target.attempts, "message": message},
+        )
+    now = timezone.now()
+    updated = _holder(target, token).update(
+        status=TargetStatus.PENDING,
+        next_attempt_at=now + _backoff(target.attempts),
+        # The platform may have taken the post before failing: look before sending again.
+        needs_reconcile=True,
+        claim_token="",
+        lease_until=None,
+        last_error=message[:2000],
+        updated_at=now,
+    )
+    if not updated:
+        return "skipped"
+    audit_record(
+        action="posts.target.retry_scheduled",
+        actor=None,
+        agency=target.agency,
+        target=target,
+        data={"attempts": target.attempts, "error": message[:500]},
+    )
+    return "retry"
+
+
+@transaction.atomic
+def _record_auth_expired(target: PostTarget, token: str, message: str) -> str:
+    account = PlatformAccount.objects.select_for_update().get(pk=target.account_id)
+    if account.status == PlatformAccountStatus.ACTIVE:
+        platform_account_set_status(
+            account=account,
+            by=None,
+            status=PlatformAccountStatus.NEEDS_REAUTH,
+            reason=message,
+        )
+    return _record_failure(
+        target,
+        token,
+        _(
+            "The platform no longer accepts the credentials of %(account)s: an agency admin must reconnect it."
+        )
+        % {"account": account},
+    )
+
+
+@transaction.atomic
+def _record_failure(target: PostTarget, token: str, message: str) -> str:
+    Post.objects.select_for_update().get(pk=target.post_id)
+    now = timezone.now()
+    updated = _holder(target, token).update(
+        status=TargetStatus.FAILED,
+        last_error=message[:2000],
+        claim_token="",
+        lease_until=None,
+        updated_at=now,
+    )
+    if not updated:
+        return "skipped"
+    audit_record(
+        action="posts.target.failed",
+        actor=None,
+        agency=target.agency,
+        target=target,
+        data={"error": message[:500]},
+    )
+    post = target.post
+    people = User.objects.filter(
+        Q(pk=post.author_id)
+        | Q(
+            memberships__agency_id=post.agency_id,
+            memberships__role__in=[Role.SUPERVISOR, Role.ADMIN],
+        )
+    ).distinct()
+    notify(
+        agency=target.agency,
+        users=people,
+        message=_("Not published to %(account)s: %(error)s")
+        % {"account": target.account, "error": message[:300]},
+        link=f"/posts/{post.pk}/",
+    )
+    post_refresh_status(post_id=target.post_id)
+    return "failed"
+
+
+def post_refresh_status(*, post_id: int) -> str:
+    """Derive a post's status from its targets once they are all done.
+
+    All published: published. None published: failed. Some of each: partly failed.
+    Call with the post row locked (as the recorders above do).
+    """
+    statuses = list(PostTarget.objects.filter(post_id=post_id).values_list("status", flat=True))
+    post = Post.objects.get(pk=post_id)
+    if not statuses or any(s not in TARGET_DONE for s in statuses):
+        return post.status
+    live = [s for s in statuses if s != TargetStatus.CANCELLED]
+    if not live:
+        new = PostStatus.CANCELLED
+    elif all(s == TargetStatus.PUBLISHED for s in live):
+        new = PostStatus.PUBLISHED
+    elif any(s == TargetStatus.PUBLISHED for s in live):
+        new = PostStatus.PARTLY_FAILED
+    else:
+        new = PostStatus.FAILED
+    if new != post.status:
+        old = post.status
+        post.status = new
+        post.updated_at = timezone.now()
+        post.save(update_fields=["status", "updated_at"])
+        audit_record(
+            action=f"posts.post.{new}",
+            actor=None,
+            agency=post.agency,
+            target=post,
+            data={"from": old, "targets": statuses},
+        )
+    return new
