@@ -1,5 +1,5 @@
 from accounts.roles import sections_for
-from accounts.selectors import memberships_for_user
+from accounts.selectors import memberships_for_user, unread_notification_count
 
 
 def navigation(request):
@@ -11,4 +11,5 @@ def navigation(request):
         "nav_sections": sections_for(membership.role),
         # Only needed to draw the switcher; evaluated lazily by the template.
         "nav_memberships": memberships_for_user(user=user),
+        "nav_unread": unread_notification_count(user=user, agency=membership.agency),
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.access import client_ip
@@ -41,6 +41,7 @@ class CurrentAgencyMiddleware:
 
     def __call__(self, request):
         token = current_ip.set(client_ip(request))
+        timezone.deactivate()
         try:
             request.agency = None
             request.membership = None
@@ -76,4 +77,6 @@ class CurrentAgencyMiddleware:
         request.session[SESSION_AGENCY_KEY] = membership.agency_id
         request.agency = membership.agency
         request.membership = membership
+        # Pages show, and forms read, times in the agency's own time zone; the database is UTC.
+        timezone.activate(membership.agency.tzinfo)
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from accounts.models import Agency, AuditEvent, Membership, PlatformAccount, User
+from accounts.models import Agency, AuditEvent, Membership, Notification, PlatformAccount, User
 
 
 def memberships_for_user(*, user: User) -> QuerySet[Membership]:
@@ -43,3 +43,11 @@ def platform_account_get(*, agency: Agency, account_id: int) -> PlatformAccount:
 
 def audit_events_for_agency(*, agency: Agency) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(agency=agency).order_by("-seq")
+
+
+def notifications_for(*, user: User, agency: Agency) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=user, agency=agency).order_by("-created_at", "-pk")
+
+
+def unread_notification_count(*, user: User, agency: Agency) -> int:
+    return Notification.objects.filter(user=user, agency=agency, read_at__isnull=True).count()

@@ -11,6 +11,7 @@ urlpatterns = [
     path("invitation/<str:token>/", views.accept_invitation, name="accept_invitation"),
     path("agency/switch/", views.switch_agency, name="switch_agency"),
     path("me/", views.profile, name="profile"),
+    path("notifications/", views.notifications, name="notifications"),
     path(
         "me/password/",
         auth_views.PasswordChangeView.as_view(

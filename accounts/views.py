@@ -268,3 +268,14 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         request, selectors.audit_events_for_agency(agency=request.agency).select_related("actor")
     )
     return render(request, "accounts/audit_log.html", {"page": page})
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    if request.agency is None:
+        return redirect("accounts:login")
+    if request.method == "POST":
+        services.notifications_mark_read(user=request.user, agency=request.agency)
+        return redirect("accounts:notifications")
+    page = paginate(request, selectors.notifications_for(user=request.user, agency=request.agency))
+    return render(request, "accounts/notifications.html", {"page": page})

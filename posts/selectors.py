@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Agency
-from posts.models import Post, PostStatus
+from posts.models import Post, PostStatus, PostTarget
 
 
 def posts_for_agency(*, agency: Agency, status: str | None = None) -> QuerySet[Post]:
@@ -39,4 +39,12 @@ def scheduled_between(*, agency: Agency, start: datetime, end: datetime) -> Quer
         Post.objects.filter(agency=agency, scheduled_at__gte=start, scheduled_at__lt=end)
         .select_related("author", "campaign")
         .order_by("scheduled_at", "pk")
+    )
+
+
+def targets_for_post(*, agency: Agency, post: Post) -> QuerySet[PostTarget]:
+    return (
+        PostTarget.objects.filter(agency=agency, post=post)
+        .select_related("account")
+        .order_by("account__platform", "account__handle")
     )

@@ -2,14 +2,21 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts.access import role_required
+from accounts.roles import SECTION_ROLES
 from accounts.views import paginate
-from posts import selectors
+from posts import publishing, selectors
+from posts.forms import ScheduleForm
 from posts.models import PostStatus
+
+SCHEDULABLE = (PostStatus.APPROVED, PostStatus.SCHEDULED)
 
 
 @role_required(section="drafts")
@@ -25,10 +32,56 @@ def drafts(request: HttpRequest) -> HttpResponse:
     )
 
 
-@role_required(section="drafts")
+# Everyone who sees the calendar may open a post from it; only drafting roles may schedule.
+@role_required(section="calendar")
 def post_detail(request: HttpRequest, post_id: int) -> HttpResponse:
     post = selectors.post_get(agency=request.agency, post_id=post_id)
-    return render(request, "posts/post_detail.html", {"post": post})
+    form = None
+    if post.status in SCHEDULABLE and request.membership.role in SECTION_ROLES["drafts"]:
+        form = ScheduleForm(
+            agency=request.agency,
+            initial={"at": post.scheduled_at, "accounts": list(post.accounts.all())},
+        )
+    return _detail(request, post, form)
+
+
+def _detail(request: HttpRequest, post, form, status: int = 200) -> HttpResponse:
+    targets = selectors.targets_for_post(agency=request.agency, post=post)
+    return render(
+        request,
+        "posts/post_detail.html",
+        {"post": post, "form": form, "targets": targets},
+        status=status,
+    )
+
+
+@require_POST
+@role_required(section="drafts")
+def post_schedule(request: HttpRequest, post_id: int) -> HttpResponse:
+    post = selectors.post_get(agency=request.agency, post_id=post_id)
+    if post.status not in SCHEDULABLE:
+        messages.error(request, _("Only an approved post can be scheduled."))
+        return redirect("posts:detail", post_id=post.pk)
+    form = ScheduleForm(request.POST, agency=request.agency)
+    if not form.is_valid():
+        return _detail(request, post, form, status=400)
+    at = timezone.now() if form.cleaned_data["publish_now"] else form.cleaned_data["at"]
+    try:
+        publishing.post_schedule(
+            post=post, by=request.user, at=at, accounts=form.cleaned_data["accounts"]
+        )
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        if form.cleaned_data["publish_now"]:
+            messages.success(request, _("Publishing now. This page shows each account's result."))
+        else:
+            messages.success(
+                request,
+                _("Scheduled for %(at)s.")
+                % {"at": timezone.localtime(at).strftime("%Y-%m-%d %H:%M %Z")},
+            )
+    return redirect("posts:detail", post_id=post.pk)
 
 
 @role_required(section="approvals")

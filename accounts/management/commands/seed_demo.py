@@ -17,6 +17,7 @@ from accounts.models import Agency, Membership, PlatformAccount, Role, User
 from campaigns.models import Campaign
 from campaigns.services import campaign_create
 from posts.models import Post, PostStatus, PostStyle
+from posts.publishing import post_schedule
 from posts.services import post_create
 
 AGENCY = {"name": "Harbour City Police (demo)", "slug": "harbour-demo", "timezone": "Europe/London"}
@@ -72,6 +73,13 @@ SAMPLE_POSTS = [
         "#KnowTheSigns",
     ),
     (
+        PostStyle.COMMUNITY,
+        PostStatus.APPROVED,
+        None,
+        "Thank you to everyone who came to the coffee-with-a-cop morning at the harbour market. "
+        "Same time next month!",
+    ),
+    (
         PostStyle.ANNOUNCEMENT,
         PostStatus.DRAFT,
         None,
@@ -122,16 +130,22 @@ class Command(BaseCommand):
             )
         if not Post.objects.filter(agency=agency).exists():
             now = timezone.now().replace(second=0, microsecond=0)
+            demo_accounts = list(PlatformAccount.objects.filter(agency=agency))
             for style, status, days, body in SAMPLE_POSTS:
-                post_create(
+                at = now + timedelta(days=days) if days is not None else None
+                post = post_create(
                     agency=agency,
                     author=people[Role.OFFICER],
                     body=body,
                     style=style,
                     status=status,
                     campaign=campaign if style == PostStyle.CAMPAIGN else None,
-                    scheduled_at=now + timedelta(days=days) if days is not None else None,
+                    scheduled_at=at if status != PostStatus.APPROVED else None,
                 )
+                post.accounts.set(demo_accounts)
+                if status == PostStatus.APPROVED and at is not None:
+                    # Through the publishing engine, so the demo publishes it when it is due.
+                    post_schedule(post=post, by=people[Role.SUPERVISOR], at=at)
         self.stdout.write(self.style.SUCCESS(f"Demo agency: {agency.name}"))
         self.stdout.write("Demo logins (e-mail / password):")
         for role, email, _name, password in PEOPLE:
