@@ -130,3 +130,25 @@ def member_of(user: User, agency: Agency, role: str) -> Membership:
 def _fast_password_hashing(settings):
     # PBKDF2's deliberate slowness is for production; tests create many people.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def run_manage(*args: str, env: dict[str, str], drop: tuple[str, ...] = ()):
+    """Run manage.py in a fresh process (start-up behaviour), with `env` over this one's.
+
+    Variables starting with any prefix in `drop` are removed first, so a test can start from a
+    clean slate (e.g. drop=("DJANGO_", "BEAT_")).
+    """
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    full_env = {k: v for k, v in os.environ.items() if not (drop and k.startswith(drop))}
+    full_env.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=Path(__file__).resolve().parents[1],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

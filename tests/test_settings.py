@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.conftest import run_manage
+
+# Each start-up test begins from a clean environment: only what it sets counts.
+DROP = ("DJANGO_", "BEAT_")
 
 PRODUCTION_ENV = {
     "DJANGO_DEBUG": "0",
@@ -18,36 +19,25 @@ PRODUCTION_ENV = {
 }
 
 
-def run_manage(*args, env):
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "BEAT_"))}
-    full_env.update(env)
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_production_settings_pass_the_deploy_check(tmp_path):
     env = {**PRODUCTION_ENV, "BEAT_VAR_DIR": str(tmp_path)}
-    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env, drop=DROP)
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
 
 
 def test_missing_secret_key_in_production_is_named(tmp_path):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != "DJANGO_SECRET_KEY"}
-    result = run_manage("check", env={**env, "BEAT_VAR_DIR": str(tmp_path)})
+    result = run_manage("check", env={**env, "BEAT_VAR_DIR": str(tmp_path)}, drop=DROP)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY is not set" in result.stderr
 
 
 def test_bad_boolean_is_named(tmp_path):
     result = run_manage(
-        "check", env={**PRODUCTION_ENV, "DJANGO_DEBUG": "maybe", "BEAT_VAR_DIR": str(tmp_path)}
+        "check",
+        env={**PRODUCTION_ENV, "DJANGO_DEBUG": "maybe", "BEAT_VAR_DIR": str(tmp_path)},
+        drop=DROP,
     )
     assert result.returncode != 0
     assert "DJANGO_DEBUG must be true or false" in result.stderr

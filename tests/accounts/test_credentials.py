@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +13,7 @@ from accounts import crypto
 from accounts.checks import encryption_key_check
 from accounts.crypto import CredentialsUnreadable
 from accounts.services import platform_account_connect
+from tests.conftest import run_manage
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "sk-live-VERY-SECRET-token-123"
@@ -80,29 +78,18 @@ def test_key_rotation_keeps_old_tokens_readable(account, settings):
     assert account.get_credentials() == {"page_access_token": SECRET}
 
 
-def manage(*args, env_overrides):
-    env = {k: v for k, v in os.environ.items() if k not in {"BEAT_ENCRYPTION_KEYS"}}
-    env.update(env_overrides)
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_start_up_without_a_key_fails_with_a_plain_message(tmp_path):
-    result = manage("check", env_overrides={"BEAT_VAR_DIR": str(tmp_path)})
+    result = run_manage(
+        "check", env={"BEAT_VAR_DIR": str(tmp_path)}, drop=("BEAT_ENCRYPTION_KEYS",)
+    )
     assert result.returncode != 0
     assert "BEAT_ENCRYPTION_KEYS is not set" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_start_up_with_a_malformed_key_fails_with_a_plain_message(tmp_path):
-    result = manage(
-        "check", env_overrides={"BEAT_VAR_DIR": str(tmp_path), "BEAT_ENCRYPTION_KEYS": "oops"}
+    result = run_manage(
+        "check", env={"BEAT_VAR_DIR": str(tmp_path), "BEAT_ENCRYPTION_KEYS": "oops"}
     )
     assert result.returncode != 0
     assert "not a valid Fernet key" in result.stderr
