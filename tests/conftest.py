@@ -152,3 +152,18 @@ def run_manage(*args: str, env: dict[str, str], drop: tuple[str, ...] = ()):
         text=True,
         timeout=120,
     )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _celery_in_memory():
+    """Tasks enqueued by tests (after-commit dispatches) go to an in-memory broker.
+
+    Otherwise a transactional test would leave real messages in CI's Redis for a later test's
+    worker to pick up. The Redis test builds its own app pointed at Redis.
+    """
+    from config.celery import app
+
+    previous = app.conf.broker_url
+    app.conf.broker_url = "memory://"
+    yield
+    app.conf.broker_url = previous

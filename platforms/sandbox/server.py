@@ -62,18 +62,24 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         else:
             reply = self._route(req, method)
-        self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(reply.body)
+        try:
+            self.send_response(reply.status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(reply.body)))
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(reply.body)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up (e.g. its timeout during a slow_ms fault): nothing to answer.
+            self.close_connection = True
 
     def _route(self, req: Request, method: str) -> Reply:
         try:
             return route(self.server.store, req)
         except Exception:  # one broken handler must not take the server down
+            if self.server.closing:  # the store closed under a request in flight
+                return json_reply(503, {"error": "sandbox is shutting down"})
             log.exception("sandbox handler failed: %s %s", method, self.path)
             return json_reply(500, {"error": "sandbox internal error"})
 

@@ -41,17 +41,19 @@ def test_concurrent_audit_writers_keep_one_unbroken_chain(cast):
 
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)  # the worker's Django fixup closes DB connections
-def test_a_task_round_trips_through_redis_to_a_real_worker(require_redis, settings):
+def test_a_task_round_trips_through_redis_to_a_real_worker(require_redis):
+    """Our Celery configuration over the real Redis: a worker receives a task and answers."""
+    from celery import Celery
     from celery.contrib.testing.worker import start_worker
 
-    from config.celery import app, ping
-
+    app = Celery("beat-redis-test")
+    app.config_from_object("django.conf:settings", namespace="CELERY")
     app.conf.broker_url = require_redis
     app.conf.result_backend = require_redis
-    try:
-        with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
-            result = ping.delay()
-            assert result.get(timeout=20) == "pong"
-    finally:
-        app.conf.broker_url = settings.CELERY_BROKER_URL
-        app.conf.result_backend = None
+
+    @app.task(name="tests.echo", ignore_result=False)
+    def echo(value: str) -> str:
+        return value
+
+    with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
+        assert echo.delay("pong").get(timeout=20) == "pong"
