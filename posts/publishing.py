@@ -381,6 +381,10 @@ def _record_transient(target: PostTarget, token: str, message: str) -> str:
 
 @transaction.atomic
 def _record_auth_expired(target: PostTarget, token: str, message: str) -> str:
+    # Lock order everywhere: post, then account, then the audit chain head (taken by
+    # audit_record). Taking the head before the post here could deadlock with a sibling
+    # target of the same post being recorded as published.
+    Post.objects.select_for_update().get(pk=target.post_id)
     account = PlatformAccount.objects.select_for_update().get(pk=target.account_id)
     if account.status == PlatformAccountStatus.ACTIVE:
         platform_account_set_status(
