@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 DEV_ENV := var/dev.env
 
-.PHONY: run test lint check-migrations venv dev-env migrate seed messages clean
+.PHONY: run test lint check-migrations venv dev-env migrate seed messages clean bench-publish chaos-publish
 
 # Create .venv with the runtime requirements; re-run pip only when requirements change.
 $(VENV)/.installed: requirements.txt
@@ -59,6 +59,15 @@ check-migrations: $(VENV)/.installed-dev
 messages: $(VENV)/.installed
 	DJANGO_DEBUG=1 BEAT_ENCRYPTION_KEYS=unused $(PY) manage.py makemessages -l ko --no-obsolete --add-location file
 	DJANGO_DEBUG=1 BEAT_ENCRYPTION_KEYS=unused $(PY) manage.py compilemessages -l ko
+
+# Benchmarks: minutes each, not part of `make test` or CI. They use PostgreSQL and Redis
+# (started if down, as .ci/run does; database beat_bench), the sandbox and real Celery
+# workers and beat. N=... sets the number of posts. See README.md, "Benchmarks".
+bench-publish: $(VENV)/.installed-dev
+	$(PY) scripts/bench_publish.py $(if $(N),--posts $(N))
+
+chaos-publish: $(VENV)/.installed-dev
+	$(PY) scripts/chaos_publish.py $(if $(N),--posts $(N))
 
 clean:
 	rm -rf var/broker var/test
