@@ -17,8 +17,6 @@ from accounts.models import Agency, Membership, Role, User
 from tests.factories import AgencyFactory, MembershipFactory
 from tests.sandbox_support import sandbox, sandbox_server  # noqa: F401  (shared fixtures)
 
-PASSWORD = "correct-horse-battery"
-
 
 @dataclass
 class Cast:

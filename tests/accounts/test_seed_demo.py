@@ -2,7 +2,6 @@ from django.apps import apps
 from django.core.management import call_command
 
 from accounts.models import AuditEvent, Membership, PlatformAccount, Role
-from tests.conftest import PASSWORD  # noqa: F401  (the cast's password; demo logins differ)
 
 
 def snapshot():
