@@ -292,7 +292,7 @@ def _record_published(
     target: PostTarget, token: str, found: tuple[str, str, datetime], *, reconciled: bool
 ) -> str:
     external_id, url, published_at = found
-    Post.objects.select_for_update().get(pk=target.post_id)  # serialise the status derivation
+    post = Post.objects.select_for_update().get(pk=target.post_id)  # serialises the derivation
     now = timezone.now()
     updated = _holder(target, token).update(
         status=TargetStatus.PUBLISHED,
@@ -313,7 +313,7 @@ def _record_published(
         target=target,
         data={"external_id": external_id, "attempts": target.attempts, "reconciled": reconciled},
     )
-    post_refresh_status(post_id=target.post_id)
+    post_refresh_status(post=post)
     return "published"
 
 
@@ -405,7 +405,7 @@ def _record_auth_expired(target: PostTarget, token: str, message: str) -> str:
 
 @transaction.atomic
 def _record_failure(target: PostTarget, token: str, message: str) -> str:
-    Post.objects.select_for_update().get(pk=target.post_id)
+    post = Post.objects.select_for_update().get(pk=target.post_id)
     now = timezone.now()
     updated = _holder(target, token).update(
         status=TargetStatus.FAILED,
@@ -423,7 +423,6 @@ def _record_failure(target: PostTarget, token: str, message: str) -> str:
         target=target,
         data={"error": message[:500]},
     )
-    post = target.post
     people = User.objects.filter(
         Q(pk=post.author_id)
         | Q(
@@ -438,18 +437,17 @@ def _record_failure(target: PostTarget, token: str, message: str) -> str:
         % {"account": target.account, "error": message[:300]},
         link=f"/posts/{post.pk}/",
     )
-    post_refresh_status(post_id=target.post_id)
+    post_refresh_status(post=post)
     return "failed"
 
 
-def post_refresh_status(*, post_id: int) -> str:
+def post_refresh_status(*, post: Post) -> str:
     """Derive a post's status from its targets once they are all done.
 
     All published: published. None published: failed. Some of each: partly failed.
-    Call with the post row locked (as the recorders above do).
+    `post` is the instance the caller locked with select_for_update (as the recorders above do).
     """
-    statuses = list(PostTarget.objects.filter(post_id=post_id).values_list("status", flat=True))
-    post = Post.objects.get(pk=post_id)
+    statuses = list(PostTarget.objects.filter(post_id=post.pk).values_list("status", flat=True))
     if not statuses or any(s not in TARGET_DONE for s in statuses):
         return post.status
     live = [s for s in statuses if s != TargetStatus.CANCELLED]
