@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
@@ -23,12 +23,13 @@ def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def role_required(*roles: str, section: str | None = None) -> Callable:
-    """Let in signed-in members of the current agency with one of `roles` (or a section's roles).
+def role_required(*, section: str) -> Callable:
+    """Let in signed-in members of the current agency whose role may open `section`.
 
+    The roles come from accounts/roles.py, the same table the navigation is drawn from.
     Others get 403; people without any agency are sent away by CurrentAgencyMiddleware first.
     """
-    allowed: Iterable[str] = SECTION_ROLES[section] if section else roles
+    allowed = SECTION_ROLES[section]
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @login_required
