@@ -6,6 +6,7 @@ with the change it describes.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import hashlib
 import json
@@ -53,7 +54,12 @@ def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(data, sort_keys=True, default=str))
 
 
-@transaction.atomic
+# Events collected by `audit_batch()`, appended to the chain together when it ends.
+_pending: contextvars.ContextVar[list[AuditEvent] | None] = contextvars.ContextVar(
+    "beat_audit_batch", default=None
+)
+
+
 def audit_record(
     *,
     action: str,
@@ -63,12 +69,12 @@ def audit_record(
     data: dict[str, Any] | None = None,
     ip: str | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain. Locks the chain head until the caller's transaction ends."""
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(
-        pk=1, defaults={"seq": 0, "hash": GENESIS_HASH}
-    )
+    """Append one event to the chain. Locks the chain head until the caller's transaction ends.
+
+    Inside `audit_batch()` the event is appended when the batch ends (still inside the
+    caller's transaction); its seq and hash are filled in then.
+    """
     event = AuditEvent(
-        seq=head.seq + 1,
         # Truncated to microseconds as both SQLite and PostgreSQL store it.
         created_at=timezone.now(),
         actor=actor,
@@ -80,13 +86,53 @@ def audit_record(
         target_label=str(target)[:300] if target is not None else "",
         data=_jsonable(data or {}),
         ip=ip if ip is not None else current_ip.get(),
-        prev_hash=head.hash,
     )
-    event.hash = event_hash(event)
-    event.save(force_insert=True)
-    head.seq, head.hash = event.seq, event.hash
-    head.save(update_fields=["seq", "hash"])
+    pending = _pending.get()
+    if pending is not None:
+        pending.append(event)
+    else:
+        _append([event])
     return event
+
+
+@contextlib.contextmanager
+def audit_batch() -> Iterator[None]:
+    """Collect the events recorded inside the block and append them in one go at its end.
+
+    One chain-head lock, one insert and one head update however many events the block
+    records: the publishing hot path records a target's and its post's events together.
+    Use inside the transaction that makes the changes; nothing is appended if the block
+    raises. Nested batches join the outer one.
+    """
+    if _pending.get() is not None:
+        yield
+        return
+    reset = _pending.set([])
+    try:
+        yield
+        events = _pending.get() or []
+    finally:
+        _pending.reset(reset)
+    if events:
+        _append(events)
+
+
+@transaction.atomic(savepoint=False)
+def _append(events: list[AuditEvent]) -> None:
+    head, _ = AuditChainHead.objects.select_for_update().get_or_create(
+        pk=1, defaults={"seq": 0, "hash": GENESIS_HASH}
+    )
+    seq, prev = head.seq, head.hash
+    for event in events:
+        seq += 1
+        event.seq, event.prev_hash = seq, prev
+        event.hash = prev = event_hash(event)
+    if len(events) == 1:
+        events[0].save(force_insert=True)
+    else:
+        AuditEvent.objects.bulk_create(events)
+    head.seq, head.hash = seq, prev
+    head.save(update_fields=["seq", "hash"])
 
 
 @dataclass(frozen=True)
