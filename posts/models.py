@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -82,7 +83,10 @@ class PostTarget(models.Model):
     """
 
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="targets")
+    # No index of its own: the unique (post, account) constraint below starts with it.
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="targets", db_index=False
+    )
     account = models.ForeignKey(PlatformAccount, on_delete=models.PROTECT, related_name="targets")
     status = models.CharField(
         max_length=16, choices=TargetStatus.choices, default=TargetStatus.PENDING
@@ -111,9 +115,17 @@ class PostTarget(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["post", "account"], name="target_one_per_account")
         ]
+        # Partial indexes: the dispatcher only ever looks for rows in one of these states, and a
+        # row's index entries are written only while it is in them (every status change of a
+        # publishing target is an index write in each index whose condition the row meets).
         indexes = [
-            models.Index(fields=["status", "next_attempt_at"], name="target_due"),
-            models.Index(fields=["status", "lease_until"], name="target_lease"),
+            models.Index(
+                fields=["next_attempt_at"], name="target_due", condition=Q(status="pending")
+            ),
+            models.Index(fields=["queued_at"], name="target_queued", condition=Q(status="queued")),
+            models.Index(
+                fields=["lease_until"], name="target_lease", condition=Q(status="publishing")
+            ),
         ]
 
     def __str__(self) -> str:
