@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -25,7 +27,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import audit_record
+from accounts.audit import audit_batch, audit_record
 from accounts.models import PlatformAccount, PlatformAccountStatus, Role, User
 from accounts.services import notify, platform_account_set_status
 from platforms.base import AuthExpired, PlatformClient, RateLimited, Rejected, Unavailable
@@ -43,15 +45,40 @@ def lease_seconds() -> int:
     return _setting("BEAT_PUBLISH_LEASE_SECONDS", 120)
 
 
+_clients = threading.local()
+CLIENT_CACHE_SIZE = 256
+
+
 def client_for_account(account: PlatformAccount) -> PlatformClient:
-    """The real client for an account, pointed at the base URL from settings."""
-    return client_for(
-        platform=account.platform,
-        external_id=account.external_id,
-        credentials=account.get_credentials(),
-        base_urls=settings.PLATFORM_BASE_URLS,
-        timeout=_setting("BEAT_PLATFORM_TIMEOUT_SECONDS", 15),
+    """The real client for an account, pointed at the base URL from settings.
+
+    Clients are kept per thread (a requests session is not shared between threads) and
+    reused while the account's credentials and the settings stay the same, so a worker keeps
+    its connections to the platform open and does not decrypt and rebuild for every post.
+    """
+    timeout = _setting("BEAT_PLATFORM_TIMEOUT_SECONDS", 15)
+    key = (
+        account.pk,
+        account.credentials_ciphertext,
+        tuple(sorted(settings.PLATFORM_BASE_URLS.items())),
+        timeout,
     )
+    cache: OrderedDict = getattr(_clients, "cache", None) or OrderedDict()
+    _clients.cache = cache
+    client = cache.get(key)
+    if client is None:
+        client = client_for(
+            platform=account.platform,
+            external_id=account.external_id,
+            credentials=account.get_credentials(),
+            base_urls=settings.PLATFORM_BASE_URLS,
+            timeout=timeout,
+        )
+        cache[key] = client
+        while len(cache) > CLIENT_CACHE_SIZE:
+            cache.popitem(last=False)
+    cache.move_to_end(key)
+    return client
 
 
 # --- Scheduling -----------------------------------------------------------------------------
@@ -133,20 +160,29 @@ def dispatch_due(*, now: datetime | None = None, limit: int | None = None) -> li
     now = now or timezone.now()
     limit = limit or _setting("BEAT_DISPATCH_BATCH", 500)
     stale = now - timedelta(seconds=_setting("BEAT_QUEUED_STALE_SECONDS", 60))
-    with transaction.atomic():
-        due = list(
-            _locked(
-                PostTarget.objects.filter(
-                    Q(status=TargetStatus.PENDING, next_attempt_at__lte=now)
-                    | Q(status=TargetStatus.QUEUED, queued_at__lt=stale)
-                ).order_by("next_attempt_at", "pk")
-            ).values_list("pk", flat=True)[:limit]
-        )
-        if due:
-            PostTarget.objects.filter(pk__in=due).update(
-                status=TargetStatus.QUEUED, queued_at=now, updated_at=now
+    queued: list[int] = []
+    # Batch after batch until nothing more is due, so a burst (thousands of posts due at one
+    # moment) is queued in this run rather than over the next several.
+    for _batch in range(_setting("BEAT_DISPATCH_MAX_BATCHES", 20)):
+        with transaction.atomic():
+            due = list(
+                _locked(
+                    PostTarget.objects.filter(
+                        Q(status=TargetStatus.PENDING, next_attempt_at__lte=now)
+                        | Q(status=TargetStatus.QUEUED, queued_at__lt=stale)
+                    ).order_by("next_attempt_at", "pk")
+                ).values_list("pk", flat=True)[:limit]
             )
-            transaction.on_commit(lambda: [tasks.publish_target.delay(pk) for pk in due])
+            if due:
+                PostTarget.objects.filter(pk__in=due).update(
+                    status=TargetStatus.QUEUED, queued_at=now, updated_at=now
+                )
+                transaction.on_commit(
+                    lambda due=due: [tasks.publish_target.delay(pk) for pk in due]
+                )
+        queued += due
+        if len(due) < limit:
+            break
     with transaction.atomic():
         expired = list(
             _locked(
@@ -161,7 +197,7 @@ def dispatch_due(*, now: datetime | None = None, limit: int | None = None) -> li
                 lease_until=now + timedelta(seconds=lease_seconds())
             )
             transaction.on_commit(lambda: [tasks.reconcile_target.delay(pk) for pk in expired])
-    return due
+    return queued
 
 
 # --- Publishing one target ------------------------------------------------------------------
@@ -281,6 +317,14 @@ def _backoff(attempt: int) -> timedelta:
     return timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311 (jitter, not crypto)
 
 
+def _lock_post(target: PostTarget) -> Post:
+    """Lock the target's post: it serialises deriving the post's status from its targets."""
+    posts = Post.objects.select_related("agency")
+    if connection.features.has_select_for_update_of:
+        return posts.select_for_update(of=("self",)).get(pk=target.post_id)
+    return posts.select_for_update().get(pk=target.post_id)
+
+
 def _holder(target: PostTarget, token: str):
     return PostTarget.objects.filter(
         pk=target.pk, status=TargetStatus.PUBLISHING, claim_token=token
@@ -292,7 +336,7 @@ def _record_published(
     target: PostTarget, token: str, found: tuple[str, str, datetime], *, reconciled: bool
 ) -> str:
     external_id, url, published_at = found
-    post = Post.objects.select_for_update().get(pk=target.post_id)  # serialises the derivation
+    post = _lock_post(target)
     now = timezone.now()
     updated = _holder(target, token).update(
         status=TargetStatus.PUBLISHED,
@@ -306,14 +350,19 @@ def _record_published(
     )
     if not updated:
         return "skipped"
-    audit_record(
-        action="posts.target.published",
-        actor=None,
-        agency=target.agency,
-        target=target,
-        data={"external_id": external_id, "attempts": target.attempts, "reconciled": reconciled},
-    )
-    post_refresh_status(post=post)
+    with audit_batch():  # the target's event and the post's, in one append
+        audit_record(
+            action="posts.target.published",
+            actor=None,
+            agency=target.agency,
+            target=target,
+            data={
+                "external_id": external_id,
+                "attempts": target.attempts,
+                "reconciled": reconciled,
+            },
+        )
+        post_refresh_status(post=post)
     return "published"
 
 
@@ -384,7 +433,7 @@ def _record_auth_expired(target: PostTarget, token: str, message: str) -> str:
     # Lock order everywhere: post, then account, then the audit chain head (taken by
     # audit_record). Taking the head before the post here could deadlock with a sibling
     # target of the same post being recorded as published.
-    Post.objects.select_for_update().get(pk=target.post_id)
+    _lock_post(target)
     account = PlatformAccount.objects.select_for_update().get(pk=target.account_id)
     if account.status == PlatformAccountStatus.ACTIVE:
         platform_account_set_status(
@@ -405,7 +454,7 @@ def _record_auth_expired(target: PostTarget, token: str, message: str) -> str:
 
 @transaction.atomic
 def _record_failure(target: PostTarget, token: str, message: str) -> str:
-    post = Post.objects.select_for_update().get(pk=target.post_id)
+    post = _lock_post(target)
     now = timezone.now()
     updated = _holder(target, token).update(
         status=TargetStatus.FAILED,
@@ -416,13 +465,15 @@ def _record_failure(target: PostTarget, token: str, message: str) -> str:
     )
     if not updated:
         return "skipped"
-    audit_record(
-        action="posts.target.failed",
-        actor=None,
-        agency=target.agency,
-        target=target,
-        data={"error": message[:500]},
-    )
+    with audit_batch():
+        audit_record(
+            action="posts.target.failed",
+            actor=None,
+            agency=target.agency,
+            target=target,
+            data={"error": message[:500]},
+        )
+        post_refresh_status(post=post)
     people = User.objects.filter(
         Q(pk=post.author_id)
         | Q(
@@ -437,7 +488,6 @@ def _record_failure(target: PostTarget, token: str, message: str) -> str:
         % {"account": target.account, "error": message[:300]},
         link=f"/posts/{post.pk}/",
     )
-    post_refresh_status(post=post)
     return "failed"
 
 
