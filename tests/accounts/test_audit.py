@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 
-from accounts.audit import audit_record, verify_chain
+from accounts.audit import audit_batch, audit_record, verify_chain
 from accounts.models import AuditEvent
 
 
@@ -99,3 +99,25 @@ def test_events_record_actor_agency_target_ip_and_utc_time(cast, login):
     assert event.target_type == "accounts.membership"
     assert event.ip == "203.0.113.7"
     assert event.created_at.utcoffset().total_seconds() == 0
+
+
+def test_a_batch_appends_its_events_in_order_as_one_valid_chain(chain):
+    before = AuditEvent.objects.count()
+    with transaction.atomic(), audit_batch():
+        first = audit_record(action="test.batch.one", actor=None, agency=None)
+        with audit_batch():  # a nested batch joins the outer one
+            second = audit_record(action="test.batch.two", actor=None, agency=None)
+        assert first.pk is None and second.pk is None  # not appended before the batch ends
+    assert AuditEvent.objects.count() == before + 2
+    assert second.seq == first.seq + 1
+    assert second.prev_hash == first.hash
+    assert list(verify_chain()) == []
+
+
+def test_a_batch_that_raises_appends_nothing(chain):
+    before = AuditEvent.objects.count()
+    with pytest.raises(RuntimeError), transaction.atomic(), audit_batch():
+        audit_record(action="test.batch.lost", actor=None, agency=None)
+        raise RuntimeError("the change failed")
+    assert AuditEvent.objects.count() == before
+    assert list(verify_chain()) == []

@@ -262,6 +262,16 @@ def test_a_queued_target_whose_message_was_lost_is_enqueued_again(cast, accounts
     assert publishing.dispatch_due(now=timezone.now() + timedelta(seconds=61)) == [target_id]
 
 
+def test_one_dispatcher_run_drains_a_burst_larger_than_its_batch(cast, accounts, settings):
+    settings.BEAT_DISPATCH_BATCH = 2
+    x, _fb = accounts
+    for i in range(5):
+        post = approved_post(cast, [x], body=f"Road closure update {i}.")
+        publishing.post_schedule(post=post, by=cast.supervisor, at=timezone.now())
+    assert len(publishing.dispatch_due()) == 5
+    assert not PostTarget.objects.exclude(status=TargetStatus.QUEUED).exists()
+
+
 def test_the_beat_task_path_publishes_after_commit(
     cast, accounts, sandbox, settings, django_capture_on_commit_callbacks
 ):
@@ -325,3 +335,23 @@ def test_racing_workers_publish_each_target_exactly_once(cast, accounts, sandbox
     stats = sandbox.call("GET", "/_sandbox/stats")
     assert stats["publishes"] == 80 and stats["duplicates"] == 0
     assert set(PostTarget.objects.values_list("status", flat=True)) == {TargetStatus.PUBLISHED}
+
+
+def test_a_worker_reuses_an_accounts_client_until_its_credentials_change(cast, accounts, sandbox):
+    from accounts.crypto import encrypt_json
+
+    x, _fb = accounts
+    first = publishing.client_for_account(x)
+    assert publishing.client_for_account(x) is first  # same thread, same credentials
+    x.credentials_ciphertext = encrypt_json({**x.get_credentials(), "access_token": "rotated"})
+    assert publishing.client_for_account(x) is not first
+
+
+def test_a_client_is_not_shared_between_threads(cast, accounts):
+    x, _fb = accounts
+    mine = publishing.client_for_account(x)
+    theirs = []
+    worker = threading.Thread(target=lambda: theirs.append(publishing.client_for_account(x)))
+    worker.start()
+    worker.join()
+    assert theirs and theirs[0] is not mine
