@@ -10,6 +10,7 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("", include("accounts.urls")),
     path("posts/", include("posts.urls")),
+    path("api/v1/posts/", include("posts.api_urls")),
     path("campaigns/", include("campaigns.urls")),
     path("", include("engagement.urls")),
     path("healthz", healthz, name="healthz"),
