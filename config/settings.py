@@ -258,6 +258,18 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": float(env_int("BEAT_DISPATCH_EVERY_SECONDS", 5)),
         "options": {"expires": 30},
     },
+    # Tell the supervisors once about each post in review that will miss its time.
+    "notify-late-reviews": {
+        "task": "posts.notify_late_reviews",
+        "schedule": 60.0,
+        "options": {"expires": 50},
+    },
+    # Enqueue a pull of replies, comments and mentions for each account that is due one.
+    "dispatch-inbox-pulls": {
+        "task": "engagement.dispatch_pulls",
+        "schedule": float(env_int("BEAT_INBOX_DISPATCH_EVERY_SECONDS", 30)),
+        "options": {"expires": 60},
+    },
 }
 CELERY_TIMEZONE = "UTC"
 

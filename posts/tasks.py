@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from posts import publishing
+from posts import publishing, workflow
 
 
 @shared_task(name="posts.dispatch_due", ignore_result=True)
@@ -20,3 +20,8 @@ def publish_target(target_id: int) -> str:
 @shared_task(name="posts.reconcile_target", ignore_result=True, acks_late=True)
 def reconcile_target(target_id: int) -> str:
     return publishing.target_reconcile(target_id=target_id)
+
+
+@shared_task(name="posts.notify_late_reviews", ignore_result=True)
+def notify_late_reviews() -> int:
+    return workflow.late_reviews_notify()
