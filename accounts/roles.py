@@ -22,7 +22,7 @@ class Section:
 
 SECTIONS: tuple[Section, ...] = (
     Section("drafts", _("Drafts"), "posts:drafts", frozenset({OFFICER, SUPERVISOR, ADMIN})),
-    Section("approvals", _("Approvals"), "posts:approvals", frozenset({SUPERVISOR, ADMIN})),
+    Section("approvals", _("Approvals"), "posts:review_queue", frozenset({SUPERVISOR, ADMIN})),
     Section(
         "calendar",
         _("Calendar"),

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from posts import views
+from posts import views, views_calendar
 
 app_name = "posts"
 
@@ -9,8 +9,7 @@ urlpatterns = [
     path("", views.drafts, name="drafts"),
     path("<int:post_id>/", views.post_detail, name="detail"),
     path("<int:post_id>/schedule/", views.post_schedule, name="schedule"),
-    path("approvals/", views.approvals, name="approvals"),
-    path("calendar/", views.calendar, name="calendar"),
+    path("calendar/", views_calendar.week, name="calendar"),
     path("", include("posts.urls_editor")),
     path("", include("posts.urls_review")),
     path("", include("posts.urls_calendar")),

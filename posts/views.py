@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -82,43 +80,3 @@ def post_schedule(request: HttpRequest, post_id: int) -> HttpResponse:
                 % {"at": timezone.localtime(at).strftime("%Y-%m-%d %H:%M %Z")},
             )
     return redirect("posts:detail", post_id=post.pk)
-
-
-@role_required(section="approvals")
-def approvals(request: HttpRequest) -> HttpResponse:
-    page = paginate(request, selectors.approval_queue(agency=request.agency))
-    return render(request, "posts/approvals.html", {"page": page})
-
-
-def _week_start(request: HttpRequest, today: date) -> date:
-    try:
-        chosen = date.fromisoformat(request.GET.get("week", ""))
-    except ValueError:
-        chosen = today
-    return chosen - timedelta(days=chosen.weekday())
-
-
-@role_required(section="calendar")
-def calendar(request: HttpRequest) -> HttpResponse:
-    """A week of scheduled posts, in the agency's own time zone."""
-    tz = request.agency.tzinfo
-    today = timezone.localtime(timezone.now(), tz).date()
-    monday = _week_start(request, today)
-    start = datetime.combine(monday, time.min, tzinfo=tz)
-    end = start + timedelta(days=7)
-    days: dict[date, list] = {monday + timedelta(days=i): [] for i in range(7)}
-    for post in selectors.scheduled_between(agency=request.agency, start=start, end=end):
-        local = timezone.localtime(post.scheduled_at, tz)
-        days[local.date()].append((local, post))
-    return render(
-        request,
-        "posts/calendar.html",
-        {
-            "days": sorted(days.items()),
-            "today": today,
-            "previous_week": monday - timedelta(days=7),
-            "next_week": monday + timedelta(days=7),
-            "monday": monday,
-            "tz_name": request.agency.timezone,
-        },
-    )

@@ -44,7 +44,7 @@ def test_admin_invites_a_new_person_who_joins_with_a_password(
     assert ok.status_code == 302
     membership = Membership.objects.get(user__email="new.officer@alpha.test")
     assert membership.agency == cast.agency and membership.role == Role.SUPERVISOR
-    assert client.get(reverse("posts:approvals")).status_code == 200
+    assert client.get(reverse("posts:review_queue")).status_code == 200
     # The link works once only.
     client.logout()
     assert client.get(link).status_code == 404
