@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Agency
-from posts.models import Post, PostTarget
+from posts.models import Post, PostStatus, PostTarget, Review, ReviewDecision
 
 
 def posts_for_agency(*, agency: Agency, status: str | None = None) -> QuerySet[Post]:
@@ -28,4 +28,17 @@ def targets_for_post(*, agency: Agency, post: Post) -> QuerySet[PostTarget]:
         PostTarget.objects.filter(agency=agency, post=post)
         .select_related("account")
         .order_by("account__platform", "account__handle")
+    )
+
+
+def latest_change_request(*, agency: Agency, post: Post) -> Review | None:
+    """The supervisor's request the author is working on, while the post waits for changes."""
+    if post.status != PostStatus.CHANGES_REQUESTED:
+        return None
+    return (
+        Review.objects.filter(
+            agency=agency, post=post, decision=ReviewDecision.CHANGES_REQUESTED
+        )
+        .select_related("reviewer")
+        .first()
     )

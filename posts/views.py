@@ -13,8 +13,10 @@ from accounts.views import paginate
 from posts import publishing, selectors
 from posts.forms import ScheduleForm
 from posts.models import PostStatus
+from posts.services import LOCKED_STATUSES
 
 SCHEDULABLE = (PostStatus.APPROVED, PostStatus.SCHEDULED)
+SUBMITTABLE = (PostStatus.DRAFT, PostStatus.CHANGES_REQUESTED)
 
 
 @role_required(section="drafts")
@@ -45,10 +47,23 @@ def post_detail(request: HttpRequest, post_id: int) -> HttpResponse:
 
 def _detail(request: HttpRequest, post, form, status: int = 200) -> HttpResponse:
     targets = selectors.targets_for_post(agency=request.agency, post=post)
+    role = request.membership.role
+    can_draft = role in SECTION_ROLES["drafts"]
     return render(
         request,
         "posts/post_detail.html",
-        {"post": post, "form": form, "targets": targets},
+        {
+            "post": post,
+            "form": form,
+            "targets": targets,
+            "can_draft": can_draft,
+            "can_review": role in SECTION_ROLES["approvals"],
+            "editable": can_draft and post.status not in LOCKED_STATUSES,
+            "submittable": can_draft and post.status in SUBMITTABLE,
+            "cancellable": can_draft and post.status in SCHEDULABLE,
+            "changes": selectors.latest_change_request(agency=request.agency, post=post),
+            "media": post.media.all(),
+        },
         status=status,
     )
 
