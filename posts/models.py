@@ -97,9 +97,7 @@ class PostTarget(models.Model):
 
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
     # No index of its own: the unique (post, account) constraint below starts with it.
-    post = models.ForeignKey(
-        Post, on_delete=models.CASCADE, related_name="targets", db_index=False
-    )
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="targets", db_index=False)
     account = models.ForeignKey(PlatformAccount, on_delete=models.PROTECT, related_name="targets")
     status = models.CharField(
         max_length=16, choices=TargetStatus.choices, default=TargetStatus.PENDING

@@ -36,9 +36,7 @@ def latest_change_request(*, agency: Agency, post: Post) -> Review | None:
     if post.status != PostStatus.CHANGES_REQUESTED:
         return None
     return (
-        Review.objects.filter(
-            agency=agency, post=post, decision=ReviewDecision.CHANGES_REQUESTED
-        )
+        Review.objects.filter(agency=agency, post=post, decision=ReviewDecision.CHANGES_REQUESTED)
         .select_related("reviewer")
         .first()
     )
