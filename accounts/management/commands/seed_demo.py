@@ -16,9 +16,10 @@ from accounts import services
 from accounts.models import Agency, Membership, PlatformAccount, Role, User
 from campaigns.models import Campaign
 from campaigns.services import campaign_create
-from posts.models import Post, PostStatus, PostStyle
+from posts.models import PolicyRule, Post, PostStatus, PostStyle, PostTemplate
 from posts.publishing import post_schedule
 from posts.services import post_create
+from posts.settings_services import policy_rule_create, template_create
 
 AGENCY = {"name": "Harbour City Police (demo)", "slug": "harbour-demo", "timezone": "Europe/London"}
 PEOPLE = [
@@ -88,6 +89,40 @@ SAMPLE_POSTS = [
 ]
 
 
+TEMPLATES = [
+    (
+        "Missing person appeal",
+        PostStyle.APPEAL,
+        "We are concerned for the welfare of {name}, {age}, who was last seen in {area} at "
+        "{time}. {name} is described as {description}. If you have seen {name}, please call 101 "
+        "quoting reference {reference}. In an emergency, always call 999.",
+    ),
+    (
+        "Road closure",
+        PostStyle.ANNOUNCEMENT,
+        "{road} is closed between {from_place} and {to_place} while officers deal with {reason}. "
+        "Please avoid the area and allow extra time for your journey.",
+    ),
+]
+# (name, kind, severity, message, terms): an example of each kind of rule an agency writes.
+POLICY_RULES = [
+    (
+        "Speculation about suspects",
+        "blocked_term",
+        "block",
+        "Do not name or describe a suspect before charge.",
+        ["suspect is", "the culprit"],
+    ),
+    (
+        "Plain words, not jargon",
+        "blocked_term",
+        "warn",
+        "Write for the public: say crash rather than RTC, and describe people plainly.",
+        ["RTC", "perp", "IC1", "IC3"],
+    ),
+]
+
+
 class Command(BaseCommand):
     help = "Create the demo agency, its people, sandbox accounts and sample content (idempotent)."
 
@@ -128,6 +163,22 @@ class Command(BaseCommand):
                 starts_on=today - timedelta(days=7),
                 ends_on=today + timedelta(days=21),
             )
+        for name, style, body in TEMPLATES:
+            if not PostTemplate.objects.filter(agency=agency, name=name).exists():
+                template_create(
+                    agency=agency, by=people[Role.ADMIN], name=name, body=body, style=style
+                )
+        for name, kind, severity, message, terms in POLICY_RULES:
+            if not PolicyRule.objects.filter(agency=agency, name=name).exists():
+                policy_rule_create(
+                    agency=agency,
+                    by=people[Role.ADMIN],
+                    name=name,
+                    kind=kind,
+                    severity=severity,
+                    message=message,
+                    terms=terms,
+                )
         if not Post.objects.filter(agency=agency).exists():
             now = timezone.now().replace(second=0, microsecond=0)
             demo_accounts = list(PlatformAccount.objects.filter(agency=agency))
