@@ -61,7 +61,8 @@ EDITABLE_FIELDS = frozenset(
 )
 MAX_TEXT = 10000
 
-PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+# A template's placeholders: "{name}", "{date_seen}", "{장소}": anything but braces and spaces.
+PLACEHOLDER = re.compile(r"\{([^{}\s]{1,60})\}")
 
 
 # --- guards --------------------------------------------------------------------------------------

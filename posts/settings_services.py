@@ -7,7 +7,6 @@ taking the agency explicitly.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,16 +22,9 @@ from accounts.audit import audit_record
 from accounts.models import Agency, Membership, Role, User
 from posts import policy
 from posts.models import ApprovalSettings, PolicyRule, PolicySeverity, PostStyle, PostTemplate
-
-# "{name}", "{장소}", "{date_seen}": anything but braces and spaces between single braces.
-_PLACEHOLDER = re.compile(r"\{([^{}\s]{1,60})\}")
+from posts.services import template_placeholders
 
 RULE_FIELDS = ("name", "kind", "severity", "message", "terms", "pattern", "enabled")
-
-
-def template_placeholders(body: str) -> list[str]:
-    """The {placeholders} of a template's text, each once, in the order they first appear."""
-    return list(dict.fromkeys(_PLACEHOLDER.findall(body)))
 
 
 def clean_terms(terms: Sequence[str]) -> list[str]:

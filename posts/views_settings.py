@@ -23,6 +23,7 @@ from posts.forms_settings import (
     PostTemplateForm,
 )
 from posts.models import PolicyRule
+from posts.services import template_placeholders
 
 
 def _show_errors(form: Form, exc: ValidationError) -> None:
@@ -185,7 +186,7 @@ def post_templates(request: HttpRequest) -> HttpResponse:
                 return redirect("posts:post_templates")
         status = 400
     rows = [
-        (t, settings_services.template_placeholders(t.body))
+        (t, template_placeholders(t.body))
         for t in settings_services.templates_for_agency(agency=request.agency)
     ]
     context = {"rows": rows, "form": form}
@@ -213,7 +214,7 @@ def post_template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
     context = {
         "template": template,
         "form": form,
-        "placeholders": settings_services.template_placeholders(template.body),
+        "placeholders": template_placeholders(template.body),
     }
     return render(request, "posts/settings_template_edit.html", context, status=status)
 

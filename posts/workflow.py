@@ -494,34 +494,46 @@ def post_request_changes(
     cleaned = _clean_annotations(post.body, annotations)
     if not comment and not cleaned:
         raise WorkflowError(_("Say what should change: write a comment."))
+    return _decide(
+        post,
+        by,
+        decision=ReviewDecision.CHANGES_REQUESTED,
+        status=PostStatus.CHANGES_REQUESTED,
+        comment=comment,
+        annotations=cleaned,
+        message=_("Changes were requested on your post: %(post)s") % {"post": post},
+    )
+
+
+def _decide(
+    post: Post,
+    by: User,
+    *,
+    decision: str,
+    status: str,
+    comment: str,
+    message: str,
+    annotations: list[dict] | None = None,
+) -> Review:
+    """Record a supervisor's decision that ends the review round: the review, the post's new
+    status, a notice to the author and the audit event."""
     review = Review.objects.create(
         agency_id=post.agency_id,
         post=post,
         reviewer=by,
-        decision=ReviewDecision.CHANGES_REQUESTED,
+        decision=decision,
         comment=comment,
-        annotations=cleaned,
+        annotations=annotations or [],
         content_hash=content_hash(post),
     )
-    post.status = PostStatus.CHANGES_REQUESTED
+    post.status = status
     _touch(post, "status")
-    notify(
-        agency=post.agency,
-        users=[post.author],
-        message=_("Changes were requested on your post: %(post)s") % {"post": post},
-        link=_post_link(post),
-    )
+    notify(agency=post.agency, users=[post.author], message=message, link=_post_link(post))
+    data = {"review": review.pk, "comment": comment, "content_hash": review.content_hash}
+    if annotations is not None:
+        data["annotations"] = len(annotations)
     audit_record(
-        action="posts.review.changes_requested",
-        actor=by,
-        agency=post.agency,
-        target=post,
-        data={
-            "review": review.pk,
-            "comment": comment,
-            "annotations": len(cleaned),
-            "content_hash": review.content_hash,
-        },
+        action=f"posts.review.{decision}", actor=by, agency=post.agency, target=post, data=data
     )
     return review
 
@@ -551,30 +563,14 @@ def post_reject(*, post: Post, by: User, comment: str) -> Review:
     comment = comment.strip()[:MAX_REASON]
     if not comment:
         raise WorkflowError(_("Say why the post is rejected."))
-    review = Review.objects.create(
-        agency_id=post.agency_id,
-        post=post,
-        reviewer=by,
+    return _decide(
+        post,
+        by,
         decision=ReviewDecision.REJECTED,
+        status=PostStatus.REJECTED,
         comment=comment,
-        content_hash=content_hash(post),
-    )
-    post.status = PostStatus.REJECTED
-    _touch(post, "status")
-    notify(
-        agency=post.agency,
-        users=[post.author],
         message=_("Your post was rejected: %(post)s") % {"post": post},
-        link=_post_link(post),
     )
-    audit_record(
-        action="posts.review.rejected",
-        actor=by,
-        agency=post.agency,
-        target=post,
-        data={"review": review.pk, "comment": comment, "content_hash": review.content_hash},
-    )
-    return review
 
 
 # --- After approval -----------------------------------------------------------------------------

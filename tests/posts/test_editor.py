@@ -411,9 +411,9 @@ def template_of(cast, body, name="Missing person appeal"):
     )
 
 
-def test_placeholders_are_lowercase_names_each_listed_once():
-    body = "{name}, {age}, last seen {place} at {time}. {name}! {Upper} {1st} { spaced } {a_b2}"
-    assert template_placeholders(body) == ["name", "age", "place", "time", "a_b2"]
+def test_placeholders_are_listed_once_in_order_in_any_language():
+    body = "{name}, {age}, last seen {장소} at {time}. {name}! {Upper} { spaced } {a_b2} {}"
+    assert template_placeholders(body) == ["name", "age", "장소", "time", "Upper", "a_b2"]
 
 
 def test_a_draft_from_a_template_has_every_placeholder_filled(cast):
@@ -433,6 +433,16 @@ def test_a_draft_from_a_template_has_every_placeholder_filled(cast):
     )
     assert post.revisions.get().number == 1
     assert actions(post) == ["posts.post.created", "posts.post.created_from_template"]
+
+
+def test_a_korean_template_fills_korean_placeholders(cast):
+    template = template_of(cast, "{이름}({나이})을 찾습니다. 마지막으로 {장소}에서 목격되었습니다.")
+    post = post_from_template(
+        template=template,
+        by=cast.officer,
+        values={"이름": "김민준", "나이": "14", "장소": "해운대역"},
+    )
+    assert post.body == "김민준(14)을 찾습니다. 마지막으로 해운대역에서 목격되었습니다."
 
 
 def test_a_template_needs_every_value_and_stays_in_its_agency(cast, other):
