@@ -58,7 +58,7 @@ check-migrations: $(VENV)/.installed-dev
 # Regenerate the Korean catalogue after changing user-facing strings (needs GNU gettext).
 messages: $(VENV)/.installed
 	DJANGO_DEBUG=1 BEAT_ENCRYPTION_KEYS=unused $(PY) manage.py makemessages -l ko --no-obsolete --add-location file
-	DJANGO_DEBUG=1 BEAT_ENCRYPTION_KEYS=unused $(PY) manage.py compilemessages -l ko
+	DJANGO_DEBUG=1 BEAT_ENCRYPTION_KEYS=unused $(PY) manage.py compilemessages -l ko --ignore .venv
 
 # Benchmarks: minutes each, not part of `make test` or CI. They use PostgreSQL and Redis
 # (started if down, as .ci/run does; database beat_bench), the sandbox and real Celery
