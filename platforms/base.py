@@ -43,6 +43,11 @@ class Rejected(PlatformError):
         self.message = message
 
 
+class NotFound(Rejected):
+    """The object is not on the platform (never was, or deleted there). A Rejected, so callers
+    that only care about "permanent" need not know it."""
+
+
 class Unavailable(PlatformError):
     """Transient failure: network error, timeout, 5xx. Safe to retry reads; publishes must reconcile."""
 

@@ -20,6 +20,7 @@ from platforms.base import (
     AuthExpired,
     InboundItem,
     Media,
+    NotFound,
     Page,
     PlatformClient,
     PostMetrics,
@@ -37,6 +38,8 @@ DEFAULT_API_VERSION = "v21.0"  # in GraphAPI.VALID_API_VERSIONS for pyfacebook 0
 THROTTLE_CODES = {4, 17, 32, 613}
 AUTH_CODES = {102, 190}
 TRANSIENT_CODES = {1, 2}
+# Code 100 with subcode 33: "Object with ID ... does not exist" (or is not visible to us).
+MISSING_OBJECT_SUBCODE = 33
 COMMENT_FIELDS = "id,message,created_time,from,parent"
 INSIGHT_METRICS = "post_media_view,post_reactions_by_type_total"
 
@@ -132,6 +135,8 @@ class FacebookPageClient(PlatformClient):
             return RateLimited(retry_at_from_headers(headers), message)
         if code in AUTH_CODES:
             return AuthExpired(message)
+        if code == 100 and int(getattr(exc, "error_subcode", 0) or 0) == MISSING_OBJECT_SUBCODE:
+            return NotFound(message)
         if code in TRANSIENT_CODES or getattr(exc, "is_transient", False):
             return Unavailable(message)
         if status is not None and status >= 500:

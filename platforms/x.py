@@ -19,6 +19,7 @@ from platforms.base import (
     AuthExpired,
     InboundItem,
     Media,
+    NotFound,
     Page,
     PlatformClient,
     PostMetrics,
@@ -86,7 +87,9 @@ def _call(fn: Callable[[], T]) -> T:
         raise RateLimited(retry_at, _api_message(exc)) from exc
     except tweepy.Unauthorized as exc:
         raise AuthExpired(_api_message(exc)) from exc
-    except (tweepy.BadRequest, tweepy.Forbidden, tweepy.NotFound) as exc:
+    except tweepy.NotFound as exc:
+        raise NotFound(_api_message(exc)) from exc
+    except (tweepy.BadRequest, tweepy.Forbidden) as exc:
         raise Rejected(_api_message(exc)) from exc
     except tweepy.TwitterServerError as exc:
         raise Unavailable(_api_message(exc)) from exc

@@ -30,6 +30,7 @@ class PostStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
     REJECTED = "rejected", _("Rejected")
     CANCELLED = "cancelled", _("Cancelled")
+    DELETED = "deleted", _("Deleted from the platforms")
 
 
 class Post(models.Model):
@@ -82,9 +83,15 @@ class TargetStatus(models.TextChoices):
     PUBLISHED = "published", _("Published")
     FAILED = "failed", _("Failed")
     CANCELLED = "cancelled", _("Cancelled")
+    DELETED = "deleted", _("Deleted from the platform")
 
 
-TARGET_DONE = (TargetStatus.PUBLISHED, TargetStatus.FAILED, TargetStatus.CANCELLED)
+TARGET_DONE = (
+    TargetStatus.PUBLISHED,
+    TargetStatus.FAILED,
+    TargetStatus.CANCELLED,
+    TargetStatus.DELETED,
+)
 
 
 class PostTarget(models.Model):

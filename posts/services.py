@@ -46,6 +46,7 @@ LOCKED_STATUSES = (
     PostStatus.FAILED,
     PostStatus.REJECTED,
     PostStatus.CANCELLED,
+    PostStatus.DELETED,
 )
 # Autosave writes into the post itself, so it is for drafts only: an autosave must never pull a
 # post out of review or send an approved post back (a manual save does that, on purpose).

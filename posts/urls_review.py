@@ -13,4 +13,5 @@ urlpatterns: list = [
     path("<int:post_id>/reject/", views_review.reject, name="reject"),
     path("<int:post_id>/cancel/", views_review.cancel, name="cancel"),
     path("<int:post_id>/reschedule/", views_review.reschedule, name="reschedule"),
+    path("<int:post_id>/delete/", views_review.delete_published, name="delete_published"),
 ]

@@ -61,6 +61,7 @@ def _detail(request: HttpRequest, post, form, status: int = 200) -> HttpResponse
             "editable": can_draft and post.status not in LOCKED_STATUSES,
             "submittable": can_draft and post.status in SUBMITTABLE,
             "cancellable": can_draft and post.status in SCHEDULABLE,
+            "deletable": (PostStatus.PUBLISHED, PostStatus.PARTLY_FAILED),
             "changes": selectors.latest_change_request(agency=request.agency, post=post),
             "media": post.media.all(),
         },

@@ -510,6 +510,58 @@ def cancel(request: HttpRequest, post_id: int) -> HttpResponse:
     )
 
 
+class DeleteForm(_OwnIds):
+    id_prefix = "delete"
+
+    reason = forms.CharField(
+        label=gettext_lazy("Why is it being deleted?"),
+        max_length=workflow.MAX_REASON,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Recorded in the audit trail."),
+    )
+
+
+@role_required(section="approvals")
+def delete_published(request: HttpRequest, post_id: int) -> HttpResponse:
+    """A confirmation page (GET), then the removal from every platform (POST)."""
+    post = workflow.review_post_get(agency=request.agency, post_id=post_id)
+    status = 200
+    if request.method == "POST":
+        form = DeleteForm(request.POST)
+        if form.is_valid():
+            try:
+                outcome = workflow.post_delete_from_platforms(
+                    post=post, by=request.user, reason=form.cleaned_data["reason"]
+                )
+            except workflow.WorkflowError as exc:
+                messages.error(request, exc.message)
+            else:
+                if outcome.deleted:
+                    messages.success(
+                        request,
+                        _("Deleted from %(accounts)s.") % {"accounts": ", ".join(outcome.deleted)},
+                    )
+                for account, problem in outcome.failed:
+                    messages.error(
+                        request,
+                        _("Still published on %(account)s: %(problem)s")
+                        % {"account": account, "problem": problem},
+                    )
+            return redirect(_detail_url(post))
+        status = 400
+    elif post.status not in (PostStatus.PUBLISHED, PostStatus.PARTLY_FAILED):
+        messages.error(request, _("Only a published post can be deleted from the platforms."))
+        return redirect(_detail_url(post))
+    else:
+        form = DeleteForm()
+    return render(
+        request,
+        "posts/review_confirm_delete.html",
+        {"post": post, "form": form, "targets": list(post.targets.select_related("account"))},
+        status=status,
+    )
+
+
 @require_POST
 @role_required(section="drafts")
 def reschedule(request: HttpRequest, post_id: int) -> HttpResponse:

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_batch, audit_record
 from accounts.models import Agency, Membership, Role, User
 from accounts.services import notify
+from platforms.base import AuthExpired, NotFound, RateLimited, Rejected, Unavailable
 from posts import publishing
 from posts.checks import blocking, content_hash, post_findings
 from posts.models import (
@@ -884,3 +885,82 @@ def current_approvers(*, post: Post) -> list[int]:
             content_hash=content_hash(post),
         ).values_list("reviewer_id", flat=True)
     )
+
+
+# --- After publication --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeleteOutcome:
+    deleted: list[str]  # accounts the post was removed from
+    failed: list[tuple[str, str]]  # (account, the platform's message): still published there
+
+
+def post_delete_from_platforms(*, post: Post, by: User, reason: str) -> DeleteOutcome:
+    """Take a published post down from every platform it went to, with a reason.
+
+    Each account is asked once, outside any transaction; each account's removal is recorded
+    (and audited) as it succeeds, so a platform that refuses leaves that target published and
+    the post can be taken down from the rest. A post already gone from the platform counts as
+    deleted. Supervisors and admins only.
+    """
+    reason = reason.strip()[:MAX_REASON]
+    with transaction.atomic():
+        post = _lock(post)
+        _require_reviewer(post, by)
+        _require_status(
+            post,
+            [PostStatus.PUBLISHED, PostStatus.PARTLY_FAILED],
+            _("Only a published post can be deleted from the platforms."),
+        )
+        if not reason:
+            raise WorkflowError(_("Say why the post is being deleted."))
+        targets = list(
+            PostTarget.objects.filter(post=post, status=TargetStatus.PUBLISHED).select_related(
+                "account"
+            )
+        )
+    deleted, failed = [], []
+    for target in targets:
+        try:
+            publishing.client_for_account(target.account).delete(target.external_id)
+        except NotFound:
+            pass  # gone already (deleted on the platform by hand): what we wanted
+        except Rejected as exc:
+            failed.append((str(target.account), exc.message))
+            continue
+        except (RateLimited, AuthExpired, Unavailable) as exc:
+            failed.append((str(target.account), str(exc)))
+            continue
+        _record_target_deleted(target=target, by=by, reason=reason, agency=post.agency)
+        deleted.append(str(target.account))
+    with transaction.atomic():
+        post = _lock(post)
+        left = PostTarget.objects.filter(post=post, status=TargetStatus.PUBLISHED).exists()
+        if deleted and not left:
+            old = post.status
+            post.status = PostStatus.DELETED
+            _touch(post, "status")
+            audit_record(
+                action="posts.post.deleted",
+                actor=by,
+                agency=post.agency,
+                target=post,
+                data={"reason": reason, "from": old, "accounts": deleted},
+            )
+    return DeleteOutcome(deleted=deleted, failed=failed)
+
+
+@transaction.atomic
+def _record_target_deleted(*, target: PostTarget, by: User, reason: str, agency: Agency) -> None:
+    updated = PostTarget.objects.filter(pk=target.pk, status=TargetStatus.PUBLISHED).update(
+        status=TargetStatus.DELETED, updated_at=timezone.now()
+    )
+    if updated:
+        audit_record(
+            action="posts.target.deleted",
+            actor=by,
+            agency=agency,
+            target=target,
+            data={"external_id": target.external_id, "reason": reason},
+        )

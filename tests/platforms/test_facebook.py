@@ -214,3 +214,10 @@ def test_slow_graph_times_out_as_unavailable(sandbox, fb_account):
     sandbox.faults("facebook", FB_PAGE, {"slow_ms": 1500})
     with pytest.raises(Unavailable):
         make_fb(sandbox.url, timeout=0.3).recent_posts()
+
+
+def test_deleting_a_post_that_is_not_there_is_not_found(fb_client):
+    from platforms.base import NotFound
+
+    with pytest.raises(NotFound):
+        fb_client.delete("100200300_999999")

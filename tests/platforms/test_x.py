@@ -272,3 +272,10 @@ def test_korean_account_gets_korean_replies(sandbox):
 
     assert items
     assert all(HANGUL.search(i.text) for i in items)
+
+
+def test_deleting_a_tweet_that_is_not_there_is_not_found(x_client):
+    from platforms.base import NotFound
+
+    with pytest.raises(NotFound):
+        x_client.delete("1999999999999999999")
