@@ -211,6 +211,49 @@ def _touch(post: Post, *fields: str) -> None:
     post.save(update_fields=[*fields, "updated_at"])
 
 
+def _override(
+    post: Post, by: User, *, reason: str, found: Sequence[Finding], digest: str
+) -> Review | None:
+    """The written override of blocking findings, as a Review of this content (None if none)."""
+    if not found:
+        return None
+    return Review.objects.create(
+        agency_id=post.agency_id,
+        post=post,
+        reviewer=by,
+        decision=ReviewDecision.OVERRIDE,
+        comment=reason,
+        content_hash=digest,
+    )
+
+
+def _override_event(
+    post: Post,
+    by: User,
+    override: Review | None,
+    *,
+    found: Sequence[Finding],
+    digest: str,
+    at: str,
+) -> None:
+    """Audit an override, with the findings it overrode; inside the caller's audit batch."""
+    if override is None:
+        return
+    audit_record(
+        action="posts.review.override",
+        actor=by,
+        agency=post.agency,
+        target=post,
+        data={
+            "review": override.pk,
+            "reason": override.comment,
+            "findings": _finding_data(found),
+            "content_hash": digest,
+            "at": at,
+        },
+    )
+
+
 def _finding_data(findings: Iterable[Finding]) -> list[dict]:
     return [
         {"rule": f.rule, "kind": f.kind, "excerpt": f.excerpt[:200], "start": f.start}
@@ -254,16 +297,7 @@ def post_submit(*, post: Post, by: User, override_reason: str = "") -> Post:
         )
     digest = content_hash(post)
     superseded = Review.objects.filter(post=post, superseded=False).update(superseded=True)
-    override = None
-    if found:
-        override = Review.objects.create(
-            agency_id=post.agency_id,
-            post=post,
-            reviewer=by,
-            decision=ReviewDecision.OVERRIDE,
-            comment=override_reason,
-            content_hash=digest,
-        )
+    override = _override(post, by, reason=override_reason, found=found, digest=digest)
     old = post.status
     post.status = PostStatus.IN_REVIEW
     post.approved_hash = ""
@@ -277,20 +311,7 @@ def post_submit(*, post: Post, by: User, override_reason: str = "") -> Post:
         link=_review_link(post),
     )
     with audit_batch():
-        if override is not None:
-            audit_record(
-                action="posts.review.override",
-                actor=by,
-                agency=post.agency,
-                target=post,
-                data={
-                    "review": override.pk,
-                    "reason": override_reason,
-                    "findings": _finding_data(found),
-                    "content_hash": digest,
-                    "at": "submit",
-                },
-            )
+        _override_event(post, by, override, found=found, digest=digest, at="submit")
         audit_record(
             action="posts.post.submitted",
             actor=by,
@@ -360,16 +381,7 @@ def post_approve(
         raise WorkflowError(
             _("You already approved this post: a second supervisor must approve it too.")
         )
-    override = None
-    if found:
-        override = Review.objects.create(
-            agency_id=post.agency_id,
-            post=post,
-            reviewer=by,
-            decision=ReviewDecision.OVERRIDE,
-            comment=override_reason,
-            content_hash=digest,
-        )
+    override = _override(post, by, reason=override_reason, found=found, digest=digest)
     review = Review.objects.create(
         agency_id=post.agency_id,
         post=post,
@@ -393,20 +405,7 @@ def post_approve(
         _touch(post, "scheduled_at")
     # Recorded before scheduling, so the trail reads approved, then scheduled.
     with audit_batch():
-        if override is not None:
-            audit_record(
-                action="posts.review.override",
-                actor=by,
-                agency=post.agency,
-                target=post,
-                data={
-                    "review": override.pk,
-                    "reason": override_reason,
-                    "findings": _finding_data(found),
-                    "content_hash": digest,
-                    "at": "approve",
-                },
-            )
+        _override_event(post, by, override, found=found, digest=digest, at="approve")
         audit_record(
             action="posts.review.approved",
             actor=by,
