@@ -534,24 +534,31 @@ def post_media_add(*, post: Post, by: User, file: UploadedFile, alt_text: str) -
     )
     media.file.save(f"{uuid.uuid4().hex}{_EXTENSIONS[content_type]}", file, save=False)
     media.save()
-    post.updated_at = timezone.now()
-    post.save(update_fields=["updated_at"])
-    audit_record(
+    _media_changed(
+        post,
+        by,
+        hash_before=hash_before,
         action="posts.media.added",
-        actor=by,
-        agency=post.agency,
-        target=post,
         data={
             "media": media.pk,
             "kind": kind,
             "content_type": content_type,
             "size_bytes": media.size_bytes,
         },
-    )
-    _after_content_change(
-        post=post, by=by, hash_before=hash_before, reason=_("A photo or video was added.")
+        reason=_("A photo or video was added."),
     )
     return media
+
+
+def _media_changed(
+    post: Post, by: User, *, hash_before: str, action: str, data: dict, reason: str
+) -> None:
+    """After an attachment changed: touch the post, audit, and apply the workflow's rule for
+    content edits (media are part of the approved content)."""
+    post.updated_at = timezone.now()
+    post.save(update_fields=["updated_at"])
+    audit_record(action=action, actor=by, agency=post.agency, target=post, data=data)
+    _after_content_change(post=post, by=by, hash_before=hash_before, reason=reason)
 
 
 @transaction.atomic
@@ -570,17 +577,13 @@ def post_media_update_alt(*, media: PostMedia, by: User, alt_text: str) -> PostM
     hash_before = content_hash(post)
     media.alt_text = alt_text
     media.save(update_fields=["alt_text"])
-    post.updated_at = timezone.now()
-    post.save(update_fields=["updated_at"])
-    audit_record(
+    _media_changed(
+        post,
+        by,
+        hash_before=hash_before,
         action="posts.media.alt_text_changed",
-        actor=by,
-        agency=post.agency,
-        target=post,
         data={"media": media.pk},
-    )
-    _after_content_change(
-        post=post, by=by, hash_before=hash_before, reason=_("An alt text was changed.")
+        reason=_("An alt text was changed."),
     )
     return media
 
@@ -597,17 +600,13 @@ def post_media_remove(*, media: PostMedia, by: User) -> None:
     media.delete()
     if not PostMedia.objects.filter(file=name).exists():
         transaction.on_commit(lambda: storage.delete(name))
-    post.updated_at = timezone.now()
-    post.save(update_fields=["updated_at"])
-    audit_record(
+    _media_changed(
+        post,
+        by,
+        hash_before=hash_before,
         action="posts.media.removed",
-        actor=by,
-        agency=post.agency,
-        target=post,
         data={"media": media_id},
-    )
-    _after_content_change(
-        post=post, by=by, hash_before=hash_before, reason=_("A photo or video was removed.")
+        reason=_("A photo or video was removed."),
     )
 
 
