@@ -33,7 +33,8 @@ from accounts.models import (
 INVITATION_LIFETIME = timedelta(days=7)
 
 
-def _require_admin(*, agency: Agency, by: User) -> None:
+def require_admin(*, agency: Agency, by: User) -> None:
+    """`by` must be an admin of `agency` (services of every app call this)."""
     if not Membership.objects.filter(agency=agency, user=by, role=Role.ADMIN).exists():
         raise PermissionDenied(_("Only an agency admin may do this."))
 
@@ -74,7 +75,7 @@ def member_invite(*, agency: Agency, by: User, email: str, role: str) -> tuple[I
 
     A person who already has an account elsewhere is added when they accept, like a new one.
     """
-    _require_admin(agency=agency, by=by)
+    require_admin(agency=agency, by=by)
     if role not in Role.values:
         raise ValidationError({"role": _("Choose a valid role.")})
     email = User.objects.normalize_email(email.strip()).lower()
@@ -149,7 +150,7 @@ def _admins_left_after(membership: Membership) -> int:
 @transaction.atomic
 def membership_set_role(*, membership: Membership, by: User, role: str) -> Membership:
     """Change a member's role. The agency always keeps at least one admin."""
-    _require_admin(agency=membership.agency, by=by)
+    require_admin(agency=membership.agency, by=by)
     if role not in Role.values:
         raise ValidationError({"role": _("Choose a valid role.")})
     if membership.role == role:
@@ -172,7 +173,7 @@ def membership_set_role(*, membership: Membership, by: User, role: str) -> Membe
 @transaction.atomic
 def membership_remove(*, membership: Membership, by: User) -> None:
     """Remove a person from an agency. Their account and their past work stay."""
-    _require_admin(agency=membership.agency, by=by)
+    require_admin(agency=membership.agency, by=by)
     if membership.role == Role.ADMIN and _admins_left_after(membership) == 0:
         raise ValidationError(_("The agency must keep at least one agency admin."))
     audit_record(
@@ -188,7 +189,7 @@ def membership_remove(*, membership: Membership, by: User) -> None:
 @transaction.atomic
 def account_unlock(*, agency: Agency, by: User, user: User) -> int:
     """Lift a sign-in lockout (django-axes) of a member of the admin's agency."""
-    _require_admin(agency=agency, by=by)
+    require_admin(agency=agency, by=by)
     if not Membership.objects.filter(agency=agency, user=user).exists():
         raise PermissionDenied(_("That person is not a member of this agency."))
     cleared = axes_reset(username=user.email)
@@ -245,7 +246,7 @@ def platform_account_connect(
 ) -> PlatformAccount:
     """Connect (or re-connect) a platform account; the credentials are encrypted before saving."""
     if by is not None:
-        _require_admin(agency=agency, by=by)
+        require_admin(agency=agency, by=by)
     if platform not in Platform.values:
         raise ValidationError({"platform": _("Choose a valid platform.")})
     account, created = PlatformAccount.objects.get_or_create(
@@ -281,7 +282,7 @@ def platform_account_set_status(
 ) -> PlatformAccount:
     """Mark an account active, needing re-authorisation or disabled."""
     if by is not None:
-        _require_admin(agency=account.agency, by=by)
+        require_admin(agency=account.agency, by=by)
     if status not in PlatformAccountStatus.values:
         raise ValidationError({"status": _("Choose a valid status.")})
     old = account.status

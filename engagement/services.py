@@ -31,13 +31,12 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_batch, audit_record
 from accounts.models import (
     Agency,
-    Membership,
     PlatformAccount,
     PlatformAccountStatus,
     Role,
     User,
 )
-from accounts.services import notify, platform_account_set_status
+from accounts.services import notify, platform_account_set_status, require_admin
 from engagement import triage
 from engagement.models import (
     CATEGORY_PRIORITY,
@@ -81,11 +80,6 @@ def _chunks(values: Sequence[str]) -> list[Sequence[str]]:
 
 
 # --- Settings and triage rules ------------------------------------------------------------
-
-
-def _require_admin(*, agency: Agency, by: User) -> None:
-    if not Membership.objects.filter(agency=agency, user=by, role=Role.ADMIN).exists():
-        raise PermissionDenied(_("Only an agency admin may do this."))
 
 
 @transaction.atomic
@@ -157,7 +151,7 @@ def triage_rule_save(
 
     Applies to messages pulled from now on; messages already in the inbox keep their category.
     """
-    _require_admin(agency=agency, by=by)
+    require_admin(agency=agency, by=by)
     if rule is not None and rule.agency_id != agency.pk:
         raise PermissionDenied("The rule belongs to another agency.")
     if category not in Category.values or category == Category.OTHER:
@@ -208,7 +202,7 @@ def triage_rule_save(
 @transaction.atomic
 def triage_rule_delete(*, rule: TriageRule, by: User) -> None:
     """Delete a triage rule. Agency admins only."""
-    _require_admin(agency=rule.agency, by=by)
+    require_admin(agency=rule.agency, by=by)
     audit_record(
         action="engagement.triage_rule.deleted",
         actor=by,
@@ -232,7 +226,7 @@ INBOX_SETTINGS_FIELDS = (
 @transaction.atomic
 def inbox_settings_update(*, agency: Agency, by: User, **changes: Any) -> InboxSettings:
     """Change the agency's inbox settings (guidance, target, office hours). Agency admins only."""
-    _require_admin(agency=agency, by=by)
+    require_admin(agency=agency, by=by)
     unknown = set(changes) - set(INBOX_SETTINGS_FIELDS)
     if unknown:
         raise TypeError(f"unknown inbox settings: {', '.join(sorted(unknown))}")

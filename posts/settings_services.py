@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -19,7 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from accounts.models import Agency, Membership, Role, User
+from accounts.models import Agency, User
+from accounts.services import require_admin
 from posts import policy
 from posts.models import ApprovalSettings, PolicyRule, PolicySeverity, PostStyle, PostTemplate
 from posts.services import template_placeholders
@@ -30,11 +31,6 @@ RULE_FIELDS = ("name", "kind", "severity", "message", "terms", "pattern", "enabl
 def clean_terms(terms: Sequence[str]) -> list[str]:
     """Terms without surrounding spaces, blanks or repeats, in the order given."""
     return list(dict.fromkeys(t.strip() for t in terms if t and t.strip()))
-
-
-def _require_admin(*, user: User, agency: Agency) -> None:
-    if not Membership.objects.filter(user=user, agency=agency, role=Role.ADMIN).exists():
-        raise PermissionDenied(_("Only an agency admin can change the agency's settings."))
 
 
 # --- Reads -------------------------------------------------------------------------------------
@@ -142,7 +138,7 @@ def policy_rule_create(
 
     Raises ValidationError with what is wrong (posts.policy.validate_rule's words).
     """
-    _require_admin(user=by, agency=agency)
+    require_admin(agency=agency, by=by)
     rule = PolicyRule(
         agency=agency,
         name=name,
@@ -184,7 +180,7 @@ def policy_rule_update(
     written. Raises ValidationError like policy_rule_create.
     """
     rule = PolicyRule.objects.select_for_update().select_related("agency").get(pk=rule.pk)
-    _require_admin(user=by, agency=rule.agency)
+    require_admin(agency=rule.agency, by=by)
     before = _rule_data(rule)
     given = {
         "name": name,
@@ -219,7 +215,7 @@ def policy_rule_update(
 def policy_rule_delete(*, rule: PolicyRule, by: User) -> None:
     """Remove a rule; a detector's adjustment removed puts the detector back as shipped."""
     rule = PolicyRule.objects.select_for_update().select_related("agency").get(pk=rule.pk)
-    _require_admin(user=by, agency=rule.agency)
+    require_admin(agency=rule.agency, by=by)
     # Recorded before the row goes, while the event can still name it.
     audit_record(
         action="posts.policy_rule.deleted",
@@ -253,7 +249,7 @@ def template_create(
     *, agency: Agency, by: User, name: str, body: str, style: str = PostStyle.NARRATIVE
 ) -> PostTemplate:
     """Add a reusable draft to the agency. Raises ValidationError (e.g. the name is taken)."""
-    _require_admin(user=by, agency=agency)
+    require_admin(agency=agency, by=by)
     template = PostTemplate(agency=agency, name=name, body=body, style=style, created_by=by)
     _checked_template(template)
     template.save()
@@ -273,7 +269,7 @@ def template_update(
 ) -> PostTemplate:
     """Change a template's name, style and text; audits which of them changed."""
     template = PostTemplate.objects.select_for_update().select_related("agency").get(pk=template.pk)
-    _require_admin(user=by, agency=template.agency)
+    require_admin(agency=template.agency, by=by)
     before = {"name": template.name, "body": template.body, "style": template.style}
     template.name, template.body, template.style = name, body, style
     _checked_template(template)
@@ -302,7 +298,7 @@ def template_update(
 def template_delete(*, template: PostTemplate, by: User) -> None:
     """Remove a template. Posts drafted from it keep their text."""
     template = PostTemplate.objects.select_for_update().select_related("agency").get(pk=template.pk)
-    _require_admin(user=by, agency=template.agency)
+    require_admin(agency=template.agency, by=by)
     audit_record(
         action="posts.template.deleted",
         actor=by,
@@ -332,7 +328,7 @@ def approval_settings_update(
     late_warning_minutes: int,
 ) -> ApprovalSettings:
     """Save the agency's approval rules beyond four-eyes; audits the values that changed."""
-    _require_admin(user=by, agency=agency)
+    require_admin(agency=agency, by=by)
     if late_warning_minutes < 0:
         raise ValidationError({"late_warning_minutes": _("Give a number of minutes, 0 or more.")})
     current, created = ApprovalSettings.objects.select_for_update().get_or_create(agency=agency)
