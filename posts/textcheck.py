@@ -165,22 +165,46 @@ def x_check(text: str) -> dict:
     weighted = parsed.weightedLength
     over_from = None
     if normalized and not parsed.valid:
-        cut = _utf16_to_index(normalized, parsed.validRangeEnd + 1)
         # parse_tweet cannot say "nothing is valid": a refused first character still reports
-        # validRangeEnd 0. Look for refused characters directly.
-        refused = invalid_chars.search(normalized)
-        if refused is not None:
-            cut = min(cut, refused.start())
-        over_from = _original_index(text, normalized, cut)
+        # validRangeEnd 0, so refused characters are looked for directly.
+        cut = _utf16_to_index(normalized, parsed.validRangeEnd + 1)
+        over_from = _original_index(text, normalized, _before_refused(normalized, cut))
+    return _x_result(
+        weighted=weighted,
+        valid=not normalized or parsed.valid,
+        permillage=parsed.permillage,
+        over_from=over_from,
+        urls=len(extract_urls_with_indices(normalized)),
+        approximate=False,
+    )
+
+
+def _before_refused(normalized: str, cut: int | None) -> int | None:
+    """`cut`, or the first character X refuses if that comes earlier (or there is no cut)."""
+    refused = invalid_chars.search(normalized)
+    if refused is None:
+        return cut
+    return refused.start() if cut is None else min(cut, refused.start())
+
+
+def _x_result(
+    *,
+    weighted: int,
+    valid: bool,
+    permillage: int,
+    over_from: int | None,
+    urls: int,
+    approximate: bool,
+) -> dict:
     return {
         "weighted_length": weighted,
         "max": X_MAX_WEIGHTED_LENGTH,
-        "valid": not normalized or parsed.valid,
+        "valid": valid,
         "remaining": X_MAX_WEIGHTED_LENGTH - weighted,
-        "permillage": parsed.permillage,
+        "permillage": permillage,
         "over_from": over_from,
-        "urls": len(extract_urls_with_indices(normalized)),
-        "approximate": False,
+        "urls": urls,
+        "approximate": approximate,
     }
 
 
@@ -210,21 +234,17 @@ def _x_check_long(text: str, normalized: str, pieces: list[str]) -> dict:
         weighted += parsed.weightedLength
         urls += len(extract_urls_with_indices(piece))
         offset += len(piece)
-    refused = invalid_chars.search(normalized)
-    if refused is not None:
-        over_from = refused.start() if over_from is None else min(over_from, refused.start())
+    over_from = _before_refused(normalized, over_from)
     if over_from is not None:
         over_from = _original_index(text, normalized, over_from)
-    return {
-        "weighted_length": weighted,
-        "max": X_MAX_WEIGHTED_LENGTH,
-        "valid": over_from is None,
-        "remaining": X_MAX_WEIGHTED_LENGTH - weighted,
-        "permillage": weighted * 1000 // X_MAX_WEIGHTED_LENGTH,
-        "over_from": over_from,
-        "urls": urls,
-        "approximate": True,
-    }
+    return _x_result(
+        weighted=weighted,
+        valid=over_from is None,
+        permillage=weighted * 1000 // X_MAX_WEIGHTED_LENGTH,
+        over_from=over_from,
+        urls=urls,
+        approximate=True,
+    )
 
 
 def facebook_check(text: str) -> dict:
