@@ -162,6 +162,16 @@ class Message(models.Model):
     # Which rule terms matched, [[category, term], ...]: why it got its category.
     triage_terms = models.JSONField(default=list, blank=True)
     hidden = models.BooleanField(default=False)
+    # Moderation: who hid it on the platform, when and why (the reason is required).
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hidden_reason = models.CharField(max_length=500, blank=True)
+    # Outbound only: who wrote it in the inbox, and the reply post that carried it out.
+    sent_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     raw = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -177,6 +187,70 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+class Reply(models.Model):
+    """An answer written in a thread, sent by the publishing engine as a reply post.
+
+    The post (kind "reply", one target) carries it through review when the agency requires
+    that, and through the same exactly-once target path as any post; once published, an
+    outbound Message with the platform's id joins the thread.
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="replies")
+    in_reply_to = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
+    post = models.OneToOneField("posts.Post", on_delete=models.CASCADE, related_name="inbox_reply")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    canned_response = models.ForeignKey(
+        "CannedResponse", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name_plural = "replies"
+
+    def __str__(self) -> str:
+        return f"Reply to {self.in_reply_to_id} in {self.conversation_id}"
+
+
+class ConversationNote(models.Model):
+    """An internal note on a thread: for colleagues only, never sent to the public."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("note"), max_length=5000)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class CannedResponse(models.Model):
+    """An agency's ready-made answer, offered in the reply box (may hold {handle})."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="canned_responses")
+    title = models.CharField(_("title"), max_length=120)
+    text = models.TextField(_("text"), max_length=2000)
+    language = models.CharField(
+        _("language"), max_length=8, choices=RuleLanguage.choices, default=RuleLanguage.ANY
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["title", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "title"], name="canned_response_title_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class PullCursor(models.Model):

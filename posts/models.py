@@ -19,6 +19,12 @@ class PostStyle(models.TextChoices):
     CAMPAIGN = "campaign", _("Campaign")
 
 
+class PostKind(models.TextChoices):
+    POST = "post", _("Post")
+    # An answer from the inbox: published through the same targets, as a reply to a message.
+    REPLY = "reply", _("Reply")
+
+
 class PostStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     IN_REVIEW = "in_review", _("In review")
@@ -43,6 +49,9 @@ class Post(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=PostStatus.choices, default=PostStatus.DRAFT
     )
+    kind = models.CharField(max_length=8, choices=PostKind.choices, default=PostKind.POST)
+    # For a reply: the platform id of the message it answers (passed to the client as reply_to).
+    in_reply_to_external_id = models.CharField(max_length=100, blank=True)
     campaign = models.ForeignKey(
         "campaigns.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="posts"
     )
