@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Agency, PlatformAccount
 from posts import policy
-from posts.models import PolicyRule, Post
+from posts.models import PolicyRule, Post, PostKind
 from posts.textcheck import PLATFORMS, MediaInfo, platform_checks
 
 
@@ -109,6 +109,10 @@ def post_findings(post: Post) -> list[policy.Finding]:
     for body in (post.platform_texts or {}).values():
         if body:
             found += findings_for(agency=post.agency, text=body, campaign_hashtags=hashtags)
+    if post.kind == PostKind.REPLY:
+        # Required terms, hashtags and disclaimers are rules for posts; a reply to a citizen
+        # is checked for what it must not say, not for what a post must carry.
+        found = [f for f in found if f.kind not in policy.REQUIRED_KINDS]
     return found
 
 

@@ -30,9 +30,16 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_batch, audit_record
 from accounts.models import PlatformAccount, PlatformAccountStatus, Role, User
 from accounts.services import notify, platform_account_set_status
-from platforms.base import AuthExpired, PlatformClient, RateLimited, Rejected, Unavailable
+from platforms.base import (
+    AuthExpired,
+    Media,
+    PlatformClient,
+    RateLimited,
+    Rejected,
+    Unavailable,
+)
 from platforms.registry import client_for
-from posts.models import TARGET_DONE, Post, PostStatus, PostTarget, TargetStatus
+from posts.models import TARGET_DONE, Post, PostKind, PostStatus, PostTarget, TargetStatus
 
 log = logging.getLogger(__name__)
 
@@ -241,7 +248,12 @@ def target_publish(*, target_id: int) -> str:
             found = _find_published(client, target)
             if found is not None:
                 return _record_published(target, token, found, reconciled=True)
-        ref = client.publish(target.post.body)
+        post = target.post
+        ref = client.publish(
+            post.text_for(account.platform),
+            _media_for(post),
+            reply_to=post.in_reply_to_external_id or None,
+        )
     except RateLimited as exc:
         return _record_rate_limited(target, token, exc.retry_at)
     except AuthExpired as exc:
@@ -300,8 +312,25 @@ def target_reconcile(*, target_id: int) -> str:
     return "requeued"
 
 
+def _media_for(post: Post) -> list[Media]:
+    """The post's photos and videos with their alt text, read from storage, in order."""
+    media = []
+    for item in post.media.order_by("position", "pk"):
+        with item.file.open("rb") as handle:
+            data = handle.read()
+        media.append(
+            Media(
+                data=data,
+                mime_type=item.content_type,
+                alt_text=item.alt_text,
+                filename=item.file.name.rsplit("/", 1)[-1],
+            )
+        )
+    return media
+
+
 def _find_published(client: PlatformClient, target: PostTarget) -> tuple[str, str, datetime] | None:
-    text = target.post.body.strip()
+    text = target.post.text_for(target.account.platform).strip()
     since = target.created_at - timedelta(minutes=5)
     for recent in client.recent_posts(limit=_setting("BEAT_RECONCILE_LOOKBACK", 50)):
         if recent.text.strip() == text and recent.created_at >= since:
@@ -379,6 +408,12 @@ def _record_published(
             },
         )
         post_refresh_status(post=post)
+        if post.kind == PostKind.REPLY:
+            # Imported here: the inbox builds on publishing, not the other way round; this is
+            # the one place a published reply is handed back to its thread, in this transaction.
+            from engagement.threads import reply_published
+
+            reply_published(post=post, target=target, external_id=external_id, at=published_at)
     return "published"
 
 

@@ -1,0 +1,3 @@
+"""Routes of the inbox's settings pages (agency admins)."""
+
+urlpatterns: list = []
