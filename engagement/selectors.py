@@ -22,13 +22,16 @@ from engagement.models import (
     Reply,
     TriageRule,
 )
-from posts.models import Post
+from posts.models import Post, PostKind
 
 
 def agency_overview(*, agency: Agency) -> dict:
     """Counts that exist before metrics are collected: posts by status, accounts, campaigns."""
     by_status = dict(
-        Post.objects.filter(agency=agency).values_list("status").annotate(n=Count("id")).order_by()
+        Post.objects.filter(agency=agency, kind=PostKind.POST)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by()
     )
     return {
         "posts_by_status": by_status,

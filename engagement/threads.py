@@ -131,7 +131,7 @@ def conversation_assign(
             agency=conversation.agency,
             users=[assignee],
             message=_("%(person)s assigned you a conversation: %(text)s")
-            % {"person": by.get_full_name() or by.email, "text": conversation.snippet[:200]},
+            % {"person": by, "text": conversation.snippet[:200]},
             link=f"/inbox/{conversation.pk}/",
         )
     return conversation
@@ -312,6 +312,7 @@ def reply_send(
     post.updated_at = now
     post.save(update_fields=["status", "approved_hash", "updated_at"])
     post_schedule(post=post, by=by, at=now, accounts=[account])
+    post.refresh_from_db(fields=["status", "scheduled_at", "updated_at"])
     return reply
 
 

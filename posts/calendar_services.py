@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Agency, Membership, User
 from accounts.roles import SECTION_ROLES
 from posts import workflow
-from posts.models import Post, PostStatus, PostTarget
+from posts.models import Post, PostKind, PostStatus, PostTarget
 
 MOVABLE = (*workflow.UNAPPROVED_STATES, *workflow.APPROVED_STATES)
 # Hidden from the calendar unless asked for: they will never go out.
@@ -70,6 +70,7 @@ def calendar_entries(
     started = Exists(PostTarget.objects.filter(post=OuterRef("pk"), status__in=STARTED))
     scheduled = (
         Post.objects.filter(agency=agency, scheduled_at__gte=start, scheduled_at__lt=end)
+        .exclude(kind=PostKind.REPLY)  # replies live in their inbox threads
         .select_related("campaign")
         .annotate(started=started)
     )
@@ -80,6 +81,7 @@ def calendar_entries(
     ).values("post_id")
     unscheduled = (
         Post.objects.filter(agency=agency, scheduled_at__isnull=True, pk__in=published_in_range)
+        .exclude(kind=PostKind.REPLY)
         .select_related("campaign")
         .annotate(first_published=Min("targets__published_at"), started=started)
         .filter(first_published__gte=start, first_published__lt=end)

@@ -6,11 +6,16 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Agency
-from posts.models import Post, PostStatus, PostTarget, Review, ReviewDecision
+from posts.models import Post, PostKind, PostStatus, PostTarget, Review, ReviewDecision
 
 
 def posts_for_agency(*, agency: Agency, status: str | None = None) -> QuerySet[Post]:
-    posts = Post.objects.filter(agency=agency).select_related("author", "campaign")
+    # Replies written in the inbox are posts too, but they live in their threads.
+    posts = (
+        Post.objects.filter(agency=agency)
+        .exclude(kind=PostKind.REPLY)
+        .select_related("author", "campaign")
+    )
     if status:
         posts = posts.filter(status=status)
     return posts.order_by("-updated_at", "-pk")
