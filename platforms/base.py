@@ -132,6 +132,13 @@ class PlatformClient(abc.ABC):
     @abc.abstractmethod
     def recent_posts(self, limit: int = 20) -> list[RecentPost]: ...
 
+    def recent_replies(self, parent_id: str, limit: int = 50) -> list[RecentPost]:
+        """Our own recent replies under `parent_id`, for finding a reply a dead worker sent.
+
+        By default the account's recent posts: X lists replies among them.
+        """
+        return self.recent_posts(limit)
+
     @abc.abstractmethod
     def hide(self, external_id: str) -> None: ...
 

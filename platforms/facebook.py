@@ -261,6 +261,30 @@ class FacebookPageClient(PlatformClient):
             raw={"insights": values, "object": counts},
         )
 
+    def recent_replies(self, parent_id: str, limit: int = 50) -> list[RecentPost]:
+        # A page's comments are not in its feed: read the comments under the parent and keep
+        # the page's own. Graph nests one level, so a reply to a reply sits under the top one.
+        parent = self._call(lambda: self._api.get_object(parent_id, fields="parent"))
+        top = str((parent.get("parent") or {}).get("id") or parent_id)
+        result = self._call(
+            lambda: self._api.get_connection(
+                top,
+                "comments",
+                fields=COMMENT_FIELDS,
+                order="reverse_chronological",
+                limit=min(100, limit),
+            )
+        )
+        return [
+            RecentPost(
+                external_id=str(c["id"]),
+                text=c.get("message", ""),
+                created_at=parse_graph_time(c["created_time"]),
+            )
+            for c in result.get("data", [])
+            if str((c.get("from") or {}).get("id")) == self.page_id
+        ]
+
     def recent_posts(self, limit: int = 20) -> list[RecentPost]:
         result = self._call(
             lambda: self._api.get_connection(

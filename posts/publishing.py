@@ -330,9 +330,15 @@ def _media_for(post: Post) -> list[Media]:
 
 
 def _find_published(client: PlatformClient, target: PostTarget) -> tuple[str, str, datetime] | None:
-    text = target.post.text_for(target.account.platform).strip()
+    post = target.post
+    text = post.text_for(target.account.platform).strip()
     since = target.created_at - timedelta(minutes=5)
-    for recent in client.recent_posts(limit=_setting("BEAT_RECONCILE_LOOKBACK", 50)):
+    limit = _setting("BEAT_RECONCILE_LOOKBACK", 50)
+    if post.in_reply_to_external_id:
+        candidates = client.recent_replies(post.in_reply_to_external_id, limit=limit)
+    else:
+        candidates = client.recent_posts(limit=limit)
+    for recent in candidates:
         if recent.text.strip() == text and recent.created_at >= since:
             return recent.external_id, "", recent.created_at
     return None

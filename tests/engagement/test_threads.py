@@ -7,10 +7,12 @@ sandbox's own record (`sandbox_items`) is what proves a reply went out once.
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.utils import timezone
 
 from accounts.models import AuditEvent, Notification, Role
 from engagement import selectors, threads
@@ -429,3 +431,31 @@ def test_replies_are_not_posts_on_the_drafts_list_or_the_calendar(cast, x_thread
     threads.reply_send(conversation=x_thread, text="Thank you.", by=cast.officer)
     assert not posts_for_agency(agency=cast.agency).filter(kind=PostKind.REPLY).exists()
     assert selectors.replies_for_conversation(conversation=x_thread).count() == 1
+
+
+@pytest.mark.parametrize("platform", ["x", "facebook"])
+def test_a_reply_whose_worker_died_after_the_platform_took_it_is_found_not_resent(
+    cast, accounts, sandbox, sandbox_server, platform
+):
+    account = accounts.x if platform == "x" else accounts.fb
+    publish(cast, account)
+    sandbox.advance(3600)
+    pull(account)
+    conversation = Conversation.objects.filter(account=account).first()
+    reply = threads.reply_send(conversation=conversation, text="Noted, thank you.", by=cast.officer)
+    (target_id,) = publishing.dispatch_due()
+    publishing._claim(target_id, from_status=TargetStatus.QUEUED)
+    PostTarget.objects.filter(pk=target_id).update(
+        lease_until=timezone.now() - timedelta(seconds=1)
+    )
+    # The dead worker's call reached the platform before it died.
+    publishing.client_for_account(account).publish(
+        "Noted, thank you.", reply_to=reply.post.in_reply_to_external_id
+    )
+    assert publishing.dispatch_due() == []  # hands the expired lease to the reconciler
+
+    assert publishing.target_reconcile(target_id=target_id) == "published"
+
+    assert len(sandbox_items(sandbox_server, platform, by_us=1, text="Noted, thank you.")) == 1
+    sent = Message.objects.get(direction=Direction.OUTBOUND)
+    assert sent.external_id == PostTarget.objects.get(pk=target_id).external_id
