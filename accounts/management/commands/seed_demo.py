@@ -16,6 +16,8 @@ from accounts import services
 from accounts.models import Agency, Membership, PlatformAccount, Role, User
 from campaigns.models import Campaign
 from campaigns.services import campaign_create
+from engagement.models import CannedResponse
+from engagement.threads import canned_response_save
 from posts.models import PolicyRule, Post, PostStatus, PostStyle, PostTemplate
 from posts.publishing import post_schedule
 from posts.services import post_create
@@ -105,6 +107,27 @@ TEMPLATES = [
     ),
 ]
 # (name, kind, severity, message, terms): an example of each kind of rule an agency writes.
+# Canned responses for the inbox's reply box; {handle} becomes the citizen's handle.
+CANNED_RESPONSES = [
+    (
+        "Not monitored 24/7",
+        "en",
+        "{handle} This account is not monitored 24/7. If someone is in danger, call 999 now; "
+        "otherwise call 101 or report online.",
+    ),
+    (
+        "Thanks for the information",
+        "en",
+        "Thank you {handle}. We have passed this to the investigating team.",
+    ),
+    (
+        "Report it online",
+        "en",
+        "{handle} Please report this online or call 101 so an officer can follow it up. "
+        "Please don't share personal details here.",
+    ),
+]
+
 POLICY_RULES = [
     (
         "Speculation about suspects",
@@ -178,6 +201,11 @@ class Command(BaseCommand):
                     severity=severity,
                     message=message,
                     terms=terms,
+                )
+        for title, language, text in CANNED_RESPONSES:
+            if not CannedResponse.objects.filter(agency=agency, title=title).exists():
+                canned_response_save(
+                    agency=agency, by=people[Role.ADMIN], title=title, text=text, language=language
                 )
         if not Post.objects.filter(agency=agency).exists():
             now = timezone.now().replace(second=0, microsecond=0)
