@@ -360,4 +360,4 @@ class InboxSettings(models.Model):
 
     def guidance_for(self, language: str) -> str:
         texts = self.emergency_guidance or {}
-        return texts.get(language) or texts.get("en") or next(iter(texts.values()), "")
+        return texts.get(language) or texts.get("en") or next((t for t in texts.values() if t), "")

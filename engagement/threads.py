@@ -475,7 +475,7 @@ def canned_response_save(
     audit_record(
         action="engagement.canned_response.created"
         if created
-        else "engagement.canned_response.changed",
+        else "engagement.canned_response.updated",
         actor=by,
         agency=agency,
         target=response,
