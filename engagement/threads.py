@@ -498,13 +498,25 @@ def canned_response_delete(*, response: CannedResponse, by: User) -> None:
     response.delete()
 
 
-def canned_text(*, response: CannedResponse, conversation: Conversation) -> str:
-    """The response's text for this thread, with {handle} filled in (the citizen's handle)."""
-    handle = (
+def canned_text(
+    *, response: CannedResponse, conversation: Conversation, handle: str | None = None
+) -> str:
+    """The response's text for this thread, with {handle} filled in (the citizen's handle).
+
+    `handle` saves the lookup when the caller fills several responses for one thread.
+    """
+    if handle is None:
+        handle = latest_handle(conversation=conversation)
+    mention = f"@{handle}" if handle and conversation.platform == "x" else handle
+    return response.text.replace("{handle}", mention).strip()
+
+
+def latest_handle(*, conversation: Conversation) -> str:
+    """The handle of the citizen who wrote last in the thread ('' if none is known)."""
+    return (
         Message.objects.filter(conversation=conversation, direction=Direction.INBOUND)
         .order_by("-created_at", "-pk")
         .values_list("author_handle", flat=True)
         .first()
+        or ""
     )
-    mention = f"@{handle}" if handle and conversation.platform == "x" else (handle or "")
-    return response.text.replace("{handle}", mention).strip()

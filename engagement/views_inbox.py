@@ -147,8 +147,12 @@ def _render_thread(
         if prompt and conversation.first_response_at is None:
             initial["text"] = prompt  # the suggested reply to an urgent, unanswered thread
         reply_form = ReplyForm(conversation=conversation, inbound=inbound, initial=initial)
+    handle = threads.latest_handle(conversation=conversation)
     canned = [
-        (response, threads.canned_text(response=response, conversation=conversation))
+        (
+            response,
+            threads.canned_text(response=response, conversation=conversation, handle=handle),
+        )
         for response in selectors.canned_responses_for_agency(agency=request.agency)
     ]
     settings = selectors.inbox_settings_for(agency=request.agency)
