@@ -208,24 +208,77 @@ class XClient(PlatformClient):
     # -- reading ------------------------------------------------------------------------
 
     def fetch_inbound(self, since: str | None, our_post_ids: Sequence[str] = ()) -> Page:
+        """Mentions since `since`, and each of our posts' conversations, all pages.
+
+        Read through a second tweepy.Client on the same session and credentials that returns
+        plain JSON (`return_type=dict`): the same calls, parameters, signing and errors,
+        without a Tweet and a User object built for every item first (a backlog of
+        thousands spent more time in tweepy's date parsing than on the wire).
+        """
         ours = {str(i) for i in our_post_ids}
+        reader = self._json_reader()
         seen: dict[str, InboundItem] = {}
-        mentions = self._paged(
-            lambda token: self._client.get_users_mentions(
-                self.user_id,
-                user_auth=True,
-                since_id=since,
-                pagination_token=token,
-                **self._read_params(),
+        params = self._read_params()
+        mentions = self._paged_json(
+            lambda token: reader.get_users_mentions(
+                self.user_id, user_auth=True, since_id=since, pagination_token=token, **params
             )
         )
-        for tweet, users in mentions:
-            self._collect(seen, tweet, users, ours)
+        for data, users in mentions:
+            self._collect_json(seen, data, users, ours)
+        # search/recent takes 10..100, mentions 5..100
+        search = {**params, "max_results": max(10, self.page_size)}
         for post_id in sorted(ours):
-            for tweet, users in self._search(f"conversation_id:{post_id}", since):
-                self._collect(seen, tweet, users, ours)
+            replies = self._paged_json(
+                lambda token, query=f"conversation_id:{post_id}": reader.search_recent_tweets(
+                    query, user_auth=True, since_id=since, next_token=token, **search
+                )
+            )
+            for data, users in replies:
+                self._collect_json(seen, data, users, ours)
         items = sorted(seen.values(), key=lambda i: int(i.external_id))
         return Page(items=items, next_cursor=_newest(items, since))
+
+    def _json_reader(self) -> tweepy.Client:
+        reader = getattr(self, "_reader", None)
+        if reader is None:
+            client = self._client
+            reader = tweepy.Client(
+                consumer_key=client.consumer_key,
+                consumer_secret=client.consumer_secret,
+                access_token=client.access_token,
+                access_token_secret=client.access_token_secret,
+                return_type=dict,
+            )
+            reader.session = client.session  # the rewriting adapter and open connections
+            self._reader = reader
+        return reader
+
+    def _paged_json(
+        self, fetch: Callable[[str | None], Any]
+    ) -> Iterator[tuple[dict[str, Any], dict[str, dict[str, Any]]]]:
+        """Yield (tweet JSON, users-by-id JSON) across all pages; tokens are opaque to us."""
+        token: str | None = None
+        while True:
+            body = _call(lambda token=token: fetch(token))
+            users = {str(u["id"]): u for u in (body.get("includes") or {}).get("users", [])}
+            for data in body.get("data") or []:
+                yield data, users
+            token = (body.get("meta") or {}).get("next_token")
+            if not token:
+                return
+
+    def _collect_json(
+        self,
+        seen: dict[str, InboundItem],
+        data: dict[str, Any],
+        users: dict[str, dict[str, Any]],
+        ours: set[str],
+    ) -> None:
+        author_id = str(data["author_id"]) if data.get("author_id") is not None else ""
+        if author_id == self.user_id:
+            return  # our own replies are outbound, not inbox material
+        seen[str(data["id"])] = _inbound_json(data, users.get(author_id), ours)
 
     def search_hashtag(self, tag: str, since: str | None) -> Page:
         query = tag if tag.startswith("#") else f"#{tag}"
@@ -322,7 +375,10 @@ def _media_category(mime_type: str) -> str:
 
 
 def _inbound(tweet: Any, user: Any, ours: set[str]) -> InboundItem:
-    data: dict[str, Any] = tweet.data
+    return _inbound_json(tweet.data, user.data if user is not None else None, ours)
+
+
+def _inbound_json(data: dict[str, Any], user: dict[str, Any] | None, ours: set[str]) -> InboundItem:
     replied_to = next(
         (
             str(r["id"])
@@ -331,15 +387,17 @@ def _inbound(tweet: Any, user: Any, ours: set[str]) -> InboundItem:
         ),
         None,
     )
-    conversation_id = str(tweet.conversation_id) if tweet.conversation_id else None
+    conversation_id = str(data["conversation_id"]) if data.get("conversation_id") else None
     our_post_id = next((i for i in (conversation_id, replied_to) if i in ours), None)
+    created = data.get("created_at")
     return InboundItem(
-        external_id=str(tweet.id),
-        text=tweet.text,
-        author_id=str(tweet.author_id or ""),
-        author_handle=user.username if user else "",
-        author_name=user.name if user else "",
-        created_at=tweet.created_at or utcnow(),
+        external_id=str(data["id"]),
+        text=data["text"],
+        author_id=str(data.get("author_id") or ""),
+        author_handle=str(user.get("username", "")) if user else "",
+        author_name=str(user.get("name", "")) if user else "",
+        # X writes 2026-01-02T03:04:05.678Z, which fromisoformat reads as UTC.
+        created_at=datetime.fromisoformat(created) if created else utcnow(),
         conversation_id=conversation_id,
         in_reply_to_id=replied_to,
         kind="reply" if replied_to else "mention",

@@ -8,6 +8,7 @@ simulation lazy (no background thread) and deterministic.
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -260,3 +261,191 @@ def _fb_schedule_public(
             post_id=post_id,
             category=plan.category,
         )
+
+
+# -- Bulk inbound (benchmarks and load tests) -----------------------------------------------
+
+INBOUND_COLUMNS = (
+    "platform, num, ext_id, account, kind, by_us, author_id, author_handle, author_name, text, "
+    "created_at, conversation_id, in_reply_to_id, in_reply_to_user_id, post_id, mentions, "
+    "category, ordinal, client_time, received_at"
+)
+
+
+@dataclass(frozen=True)
+class InboundPlan:
+    """How `seed_inbound` shapes an account's backlog.
+
+    `count` public items over the last `span_s` seconds, under `posts` posts of ours: a share
+    `mention_share` (X only) are standalone mentions, a share `thread_share` answer an earlier
+    item of the same thread, the rest reply to (X) or comment on (Facebook) one of our posts.
+    """
+
+    count: int
+    posts: int = 20
+    span_s: float = 86400.0
+    mention_share: float = 0.1
+    thread_share: float = 0.35
+
+
+def seed_inbound(store: Store, account: Account, plan: InboundPlan) -> dict[str, object]:
+    """Write an account's posts and a backlog of public replies, comments and mentions, all
+    already visible, in one transaction (one executemany), deterministic for the seed.
+
+    Faster by orders of magnitude than publishing and advancing the clock, and shaped so each
+    client's ordinary inbound read finds every item: on X every item mentions the account (a
+    reply further down a thread keeps the account's @handle, as X's reply box does by
+    default), so the mentions timeline holds them all; on Facebook every item is a comment
+    under one of the posts, one level deep as Graph nests them.
+    """
+    if plan.count < 0 or plan.posts < 1:
+        raise ValueError("count must be >= 0 and posts >= 1")
+    rng = store.rng("inbound", account.platform, account.external_id, plan.count, plan.posts)
+    lang = public.language_of(account.language)
+    rows: list[tuple[object, ...]] = []
+    with store.tx() as c:
+        start = store.now() - plan.span_s
+        posts = [_seed_post(store, c, account, start + i * 0.001, rows) for i in range(plan.posts)]
+        # Ascending times, so X ids (time-ordered snowflakes) and Facebook nums both ascend.
+        times = sorted(rng.uniform(start + 1, store.now() - 1) for _ in range(plan.count))
+        # (ext_id, conversation / post id, author id, author handle, top-level comment id)
+        earlier: list[tuple[str, str, str, str, str | None]] = []
+        for at in times:
+            person = public.person(rng, lang)
+            cat = public.category(rng)
+            text = rng.choice(public.TEXTS[lang][cat])
+            answers = earlier and rng.random() < plan.thread_share
+            parent = rng.choice(earlier) if answers else None
+            if account.platform == "x":
+                row, ref = _x_inbound(store, account, plan, at, person, text, posts, parent, rng)
+            else:
+                row, ref = _fb_inbound(store, account, at, person, text, posts, parent, rng)
+            rows.append((*row, cat, None, None, None))  # category, ordinal, client, received
+            earlier.append(ref)
+        c.executemany(
+            f"INSERT INTO items ({INBOUND_COLUMNS}) VALUES ({', '.join('?' * 20)})",  # noqa: S608
+            rows,
+        )
+    return {"created": plan.count, "posts": [p[0] for p in posts]}
+
+
+def _seed_post(
+    store: Store, c: sqlite3.Connection, account: Account, at: float, rows: list[tuple[object, ...]]
+) -> tuple[str, int]:
+    ordinal = store.next_ordinal(c, account)
+    text = f"Update {ordinal} from {account.name}."
+    if account.platform == "x":
+        num = store.x_num(at)
+        ext_id = str(num)
+    else:
+        num = store.fb_num()
+        ext_id = f"{account.external_id}_{num}"
+    rows.append(
+        (
+            account.platform,
+            num,
+            ext_id,
+            account.external_id,
+            "post",
+            1,
+            account.external_id,
+            account.handle,
+            account.name,
+            text,
+            at,
+            ext_id,
+            None,
+            None,
+            ext_id,
+            None,
+            None,
+            ordinal,
+            None,
+            at,
+        )
+    )
+    return ext_id, num
+
+
+def _x_inbound(
+    store: Store,
+    account: Account,
+    plan: InboundPlan,
+    at: float,
+    person: public.Person,
+    text: str,
+    posts: list[tuple[str, int]],
+    parent: tuple[str, str, str, str, str | None] | None,
+    rng: random.Random,
+) -> tuple[tuple[object, ...], tuple[str, str, str, str, str | None]]:
+    num = store.x_num(at)
+    ext_id = str(num)
+    if parent is not None:
+        parent_id, conversation, parent_user, parent_handle, _top = parent
+        kind, text = "reply", f"@{parent_handle} @{account.handle} {text}"
+    elif rng.random() < plan.mention_share:
+        parent_id, conversation, parent_user = None, ext_id, None
+        kind, text = "public", f"@{account.handle} {text}"
+    else:
+        post_id = rng.choice(posts)[0]
+        parent_id, conversation, parent_user = post_id, post_id, account.external_id
+        kind, text = "reply", f"@{account.handle} {text}"
+    row = (
+        "x",
+        num,
+        ext_id,
+        account.external_id,
+        kind,
+        0,
+        person.user_id,
+        person.handle,
+        person.name,
+        text,
+        at,
+        conversation,
+        parent_id,
+        parent_user,
+        conversation,
+        account.external_id,
+    )
+    return row, (ext_id, conversation, person.user_id, person.handle, None)
+
+
+def _fb_inbound(
+    store: Store,
+    account: Account,
+    at: float,
+    person: public.Person,
+    text: str,
+    posts: list[tuple[str, int]],
+    parent: tuple[str, str, str, str, str | None] | None,
+    rng: random.Random,
+) -> tuple[tuple[object, ...], tuple[str, str, str, str, str | None]]:
+    num = store.fb_num()
+    if parent is not None:
+        parent_id, post_id, _user, _handle, top = parent
+        top_id = top or parent_id  # Graph nests one level: answer the top-level comment
+        post_num = post_id.rsplit("_", 1)[-1]
+    else:
+        post_id, post_num_int = rng.choice(posts)
+        post_num, top_id = str(post_num_int), None
+    ext_id = f"{post_num}_{num}"
+    row = (
+        "facebook",
+        num,
+        ext_id,
+        account.external_id,
+        "comment",
+        0,
+        person.user_id,
+        person.handle,
+        person.name,
+        text,
+        at,
+        post_id,
+        top_id,
+        None,
+        post_id,
+        None,
+    )
+    return row, (ext_id, post_id, person.user_id, person.handle, top_id)

@@ -84,7 +84,24 @@ def _account_route(
         return json_reply(200, {"faults": account.faults()})
     if rest == ["posts"] and method == "GET":
         return json_reply(200, {"posts": _publishes(store, account)})
+    if rest == ["inbound"] and method == "POST":
+        return json_reply(201, content.seed_inbound(store, account, _inbound_plan(req.json())))
     return _error(404, f"no route for {method} {req.path}")
+
+
+def _inbound_plan(body: dict[str, Any]) -> content.InboundPlan:
+    """`{"count": 2000, "posts": 20, "span_s": 86400, "mention_share": 0.1, ...}`."""
+    defaults = content.InboundPlan(count=0)
+    plan = content.InboundPlan(
+        count=int(body["count"]),
+        posts=int(body.get("posts", defaults.posts)),
+        span_s=float(body.get("span_s", defaults.span_s)),
+        mention_share=float(body.get("mention_share", defaults.mention_share)),
+        thread_share=float(body.get("thread_share", defaults.thread_share)),
+    )
+    if not 0 <= plan.count <= 1_000_000 or not 1 <= plan.posts <= 1000 or plan.span_s < 10:
+        raise ValueError("count 0..1000000, posts 1..1000, span_s >= 10")
+    return plan
 
 
 def _publishes(store: Store, account: Account) -> list[dict[str, Any]]:

@@ -54,7 +54,10 @@ CREATE TABLE IF NOT EXISTS items (
 );
 CREATE INDEX IF NOT EXISTS items_account ON items (platform, account, kind, created_at);
 CREATE INDEX IF NOT EXISTS items_num ON items (platform, num);
-CREATE INDEX IF NOT EXISTS items_conv ON items (platform, conversation_id);
+-- A conversation search reads newest first from since_id: (conversation, num) serves the filter,
+-- the range and the order; on (conversation) alone SQLite walks every newer tweet instead.
+DROP INDEX IF EXISTS items_conv;
+CREATE INDEX IF NOT EXISTS items_conv_num ON items (platform, conversation_id, num);
 CREATE INDEX IF NOT EXISTS items_post ON items (platform, post_id, created_at);
 CREATE INDEX IF NOT EXISTS items_mentions ON items (platform, mentions, num);
 CREATE INDEX IF NOT EXISTS items_ours ON items (by_us, platform, account);
