@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Platform, PlatformAccountStatus, Role
@@ -122,3 +123,17 @@ class PlatformAccountForm(forms.Form):
 class AccountStatusForm(forms.Form):
     status = forms.ChoiceField(choices=PlatformAccountStatus.choices)
     reason = forms.CharField(max_length=500, required=False)
+
+
+def add_service_errors(
+    form: forms.Form, exc: ValidationError, rename: dict[str, str] | None = None
+) -> None:
+    """Put a service's ValidationError on the form: on the field it names when the form has
+    that field (after `rename`, for services whose field names differ from the form's),
+    otherwise at the top of the form. Every app's views use this."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            name = (rename or {}).get(name, name)
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import role_required
+from accounts.forms import add_service_errors
 from accounts.views import paginate
 from engagement import selectors, threads
 from engagement.forms import (
@@ -198,15 +198,6 @@ def thread_messages(request: HttpRequest, conversation_id: int) -> HttpResponse:
 # --- Actions --------------------------------------------------------------------------------
 
 
-def _add_errors(form: Form, exc: ValidationError) -> None:
-    """A service's ValidationError onto the form: per field where it names one of the form's."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def _refused(request: HttpRequest, exc: Exception) -> None:
     if isinstance(exc, ValidationError):
         for message in exc.messages:
@@ -293,7 +284,7 @@ def add_note(request: HttpRequest, conversation_id: int) -> HttpResponse:
                 conversation=conversation, text=form.cleaned_data["text"], by=request.user
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Note added. Only colleagues can see it."))
             return redirect(_thread_url(conversation) + "#notes")
@@ -320,7 +311,7 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
                 canned_response=form.cleaned_data["canned_response"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         except WorkflowError as exc:
             form.add_error("text", exc.message)
         else:
@@ -361,7 +352,7 @@ def hide(request: HttpRequest, conversation_id: int, message_id: int) -> HttpRes
                 _refused(request, exc)
                 return redirect(_thread_url(conversation))
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Hidden on the platform. The reason is recorded."))
                 return redirect(_thread_url(conversation) + f"#message-{message.pk}")

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.access import role_required
+from accounts.forms import add_service_errors
 from engagement import selectors, services, threads, triage
 from engagement.forms_settings import (
     CannedResponseForm,
@@ -26,15 +26,6 @@ from engagement.models import CATEGORY_PRIORITY, Category, InboxSettings, Triage
 
 # Where a service's error about emergency_guidance (one dict on the model) is shown.
 FIELD_FOR_ERROR = {"emergency_guidance": "guidance_en"}
-
-
-def _show_errors(form: Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            name = FIELD_FOR_ERROR.get(name, name)
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 # --- Inbox settings ----------------------------------------------------------------------------
@@ -79,7 +70,7 @@ def inbox_settings(request: HttpRequest) -> HttpResponse:
             try:
                 services.inbox_settings_update(agency=request.agency, by=request.user, **changes)
             except ValidationError as exc:
-                _show_errors(form, exc)
+                add_service_errors(form, exc, FIELD_FOR_ERROR)
             else:
                 messages.success(request, _("Inbox settings saved."))
                 return redirect("engagement:inbox_settings")
@@ -125,7 +116,7 @@ def triage_rules(request: HttpRequest) -> HttpResponse:
                     agency=request.agency, by=request.user, **form.cleaned_data
                 )
             except ValidationError as exc:
-                _show_errors(form, exc)
+                add_service_errors(form, exc, FIELD_FOR_ERROR)
             else:
                 messages.success(
                     request,
@@ -182,7 +173,7 @@ def triage_rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
                     agency=request.agency, by=request.user, rule=rule, **form.cleaned_data
                 )
             except ValidationError as exc:
-                _show_errors(form, exc)
+                add_service_errors(form, exc, FIELD_FOR_ERROR)
                 # The service set the typed values on the instance before refusing them.
                 rule = _rule_get(request, rule_id)
             else:
@@ -249,7 +240,7 @@ def canned_responses(request: HttpRequest) -> HttpResponse:
                     agency=request.agency, by=request.user, **form.cleaned_data
                 )
             except ValidationError as exc:
-                _show_errors(form, exc)
+                add_service_errors(form, exc, FIELD_FOR_ERROR)
             else:
                 messages.success(
                     request, _("Canned response “%(title)s” added.") % {"title": response.title}
@@ -279,7 +270,7 @@ def canned_response_edit(request: HttpRequest, response_id: int) -> HttpResponse
                     **form.cleaned_data,
                 )
             except ValidationError as exc:
-                _show_errors(form, exc)
+                add_service_errors(form, exc, FIELD_FOR_ERROR)
             else:
                 messages.success(
                     request, _("Canned response “%(title)s” saved.") % {"title": response.title}

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.access import role_required
+from accounts.forms import add_service_errors
 from posts import checks, policy, settings_services, workflow
 from posts.forms_settings import (
     ApprovalSettingsForm,
@@ -24,15 +25,6 @@ from posts.forms_settings import (
 )
 from posts.models import PolicyRule
 from posts.services import template_placeholders
-
-
-def _show_errors(form: Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field_name, errors in exc.error_dict.items():
-            form.add_error(field_name if field_name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
 
 # --- Policy rules ------------------------------------------------------------------------------
 
@@ -49,7 +41,7 @@ def policy_rules(request: HttpRequest) -> HttpResponse:
                     agency=request.agency, by=request.user, **form.cleaned_data
                 )
             except ValidationError as exc:
-                _show_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Rule “%(name)s” added.") % {"name": rule.name})
                 return redirect("posts:policy_rules")
@@ -90,7 +82,7 @@ def policy_rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
                     rule=rule, by=request.user, **form.cleaned_data
                 )
             except ValidationError as exc:
-                _show_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Rule “%(name)s” saved.") % {"name": rule.name})
                 return redirect("posts:policy_rules")
@@ -129,7 +121,7 @@ def policy_detector(request: HttpRequest, kind: str) -> HttpResponse:
                     **form.cleaned_data,
                 )
             except ValidationError as exc:
-                _show_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(
                     request, _("Detector “%(name)s” adjusted.") % {"name": default.name}
@@ -180,7 +172,7 @@ def post_templates(request: HttpRequest) -> HttpResponse:
                     agency=request.agency, by=request.user, **form.cleaned_data
                 )
             except ValidationError as exc:
-                _show_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Template “%(name)s” added.") % {"name": template.name})
                 return redirect("posts:post_templates")
@@ -206,7 +198,7 @@ def post_template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
                     template=template, by=request.user, **form.cleaned_data
                 )
             except ValidationError as exc:
-                _show_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Template “%(name)s” saved.") % {"name": template.name})
                 return redirect("posts:post_template_edit", template_id=template.pk)
@@ -246,7 +238,7 @@ def approval_settings(request: HttpRequest) -> HttpResponse:
                     agency=request.agency, by=request.user, **form.cleaned_data
                 )
             except ValidationError as exc:
-                _show_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Approval settings saved."))
                 return redirect("posts:approval_settings")
