@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 DEV_ENV := var/dev.env
 
-.PHONY: run test lint check-migrations venv dev-env migrate seed messages clean bench-publish chaos-publish
+.PHONY: run test lint check-migrations venv dev-env migrate seed messages clean bench-publish chaos-publish bench-inbox e2e
 
 # Create .venv with the runtime requirements; re-run pip only when requirements change.
 $(VENV)/.installed: requirements.txt
@@ -48,6 +48,13 @@ run: seed
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Browser journeys (tests/e2e, not part of `make test`): Debian's Chromium through Playwright
+# against a live stack (sandbox, web, Celery worker and beat) on a fresh database; PostgreSQL
+# and Redis when DATABASE_URL / REDIS_URL are set. Screenshots: var/e2e-artifacts/<run>/.
+e2e: $(VENV)/.installed-dev
+	bash scripts/e2e_setup.sh
+	$(PY) -m pytest tests/e2e -v $(PYTEST_ARGS)
+
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 
@@ -65,6 +72,12 @@ messages: $(VENV)/.installed
 # workers and beat. N=... sets the number of posts. See README.md, "Benchmarks".
 bench-publish: $(VENV)/.installed-dev
 	$(PY) scripts/bench_publish.py $(if $(N),--posts $(N))
+
+# N inbound messages (default 200,000) from the sandbox through the real inbox pull into
+# PostgreSQL (database beat_bench_inbox), against a raw COPY of the same rows. See
+# scripts/bench_inbox.py.
+bench-inbox: $(VENV)/.installed-dev
+	$(PY) scripts/bench_inbox.py $(if $(N),--messages $(N))
 
 chaos-publish: $(VENV)/.installed-dev
 	$(PY) scripts/chaos_publish.py $(if $(N),--posts $(N))
