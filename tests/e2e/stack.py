@@ -19,8 +19,6 @@ import contextlib
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,6 +29,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
+
+from scripts.procs import Proc, free_port
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 E2E_DATABASE = "beat_e2e"
@@ -61,12 +61,6 @@ DROP_PREFIXES = ("DJANGO_", "BEAT_", "CELERY_", "DATABASE_URL", "REDIS_URL")
 DROP_NAMES = ("X_API_BASE_URL", "FACEBOOK_GRAPH_BASE_URL", "AXES_ENABLED")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def wait_for(what: str, check: Callable[[], bool], timeout: float, proc: Proc | None = None):
     """Poll `check` until it is true; fail with the process's log tail if it died or timed out."""
     deadline = time.monotonic() + timeout
@@ -80,57 +74,6 @@ def wait_for(what: str, check: Callable[[], bool], timeout: float, proc: Proc | 
             tail = f"\n{proc.tail()}" if proc is not None else ""
             raise RuntimeError(f"{what}: not ready after {timeout:.0f} s{tail}")
         time.sleep(0.25)
-
-
-@dataclass
-class Proc:
-    """A child in its own session, so stopping it also stops its children (Celery's pool)."""
-
-    name: str
-    cmd: list[str]
-    log: Path
-    env: dict[str, str]
-    popen: subprocess.Popen | None = None
-
-    def start(self) -> Proc:
-        with open(self.log, "ab") as out:
-            self.popen = subprocess.Popen(  # noqa: S603 - our own fixed command lines
-                self.cmd,
-                cwd=BASE_DIR,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        return self
-
-    def alive(self) -> bool:
-        return self.popen is not None and self.popen.poll() is None
-
-    def tail(self, lines: int = 40) -> str:
-        try:
-            text = self.log.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
-
-    def _signal_group(self, sig: int) -> None:
-        if self.popen is not None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.popen.pid, sig)
-
-    def stop(self, timeout: float = 15) -> None:
-        """SIGTERM the group (Celery's warm shutdown), SIGKILL whatever is left after `timeout`."""
-        if self.popen is None:
-            return
-        if self.popen.poll() is None:
-            self._signal_group(signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.popen.wait(timeout=timeout)
-        self._signal_group(signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.popen.wait(timeout=5)
 
 
 @dataclass
