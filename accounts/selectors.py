@@ -20,6 +20,15 @@ def membership_for_user_in_agency(*, user: User, agency_id: int | None) -> Membe
     )
 
 
+def role_in_agency(*, user: User, agency_id: int) -> str | None:
+    """The person's role in the agency, or None if they are not a member (services' checks)."""
+    return (
+        Membership.objects.filter(agency_id=agency_id, user=user)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
 def members_for_agency(*, agency: Agency) -> QuerySet[Membership]:
     return Membership.objects.filter(agency=agency).select_related("user").order_by("user__email")
 

@@ -20,8 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from accounts.models import Agency, Membership, PlatformAccountStatus, User
+from accounts.models import Agency, PlatformAccountStatus, User
 from accounts.roles import SECTION_ROLES
+from accounts.selectors import role_in_agency
 from accounts.services import notify, require_admin
 from engagement.models import (
     CannedResponse,
@@ -49,17 +50,9 @@ MAX_REPLY_LENGTH = 2000
 MAX_REASON = 500
 
 
-def _role(*, agency_id: int, user: User) -> str | None:
-    return (
-        Membership.objects.filter(agency_id=agency_id, user=user)
-        .values_list("role", flat=True)
-        .first()
-    )
-
-
 def _require_inbox_role(conversation: Conversation, by: User) -> str:
     """`by` works this agency's inbox (officer, supervisor, admin); analysts only read."""
-    role = _role(agency_id=conversation.agency_id, user=by)
+    role = role_in_agency(agency_id=conversation.agency_id, user=by)
     if role not in INBOX_ROLES:
         raise PermissionDenied(_("Only press officers, supervisors and admins work the inbox."))
     return role
@@ -94,9 +87,9 @@ def conversation_assign(
     """
     conversation = _lock(conversation)
     role = _require_inbox_role(conversation, by)
-    if assignee is not None and _role(agency_id=conversation.agency_id, user=assignee) not in (
-        INBOX_ROLES
-    ):
+    if assignee is not None and role_in_agency(
+        agency_id=conversation.agency_id, user=assignee
+    ) not in (INBOX_ROLES):
         raise ValidationError(
             _("Only a member of this agency who works the inbox can be assigned.")
         )
@@ -320,13 +313,7 @@ def reply_published(*, post: Post, target: PostTarget, external_id: str, at: dat
     """A reply's target was published: add our message to the thread and record the first
     response. Called by the publishing engine inside the transaction that records the publish.
     """
-    reply = (
-        Reply.objects.select_related(
-            "conversation", "conversation__agency", "conversation__account"
-        )
-        .filter(post_id=post.pk)
-        .first()
-    )
+    reply = Reply.objects.filter(post_id=post.pk).first()
     if reply is None:
         return
     conversation = Conversation.objects.select_for_update().get(pk=reply.conversation_id)
@@ -346,7 +333,7 @@ def reply_published(*, post: Post, target: PostTarget, external_id: str, at: dat
                 created_at=at,
                 direction=Direction.OUTBOUND,
                 kind=MessageKind.COMMENT if account.platform == "facebook" else MessageKind.REPLY,
-                sent_by=reply.author,
+                sent_by_id=reply.author_id,
             )
     except IntegrityError:
         return  # already in the thread: recorded by an earlier attempt
@@ -364,7 +351,7 @@ def reply_published(*, post: Post, target: PostTarget, external_id: str, at: dat
     audit_record(
         action="engagement.reply.published",
         actor=None,
-        agency=reply.conversation.agency,
+        agency=post.agency,
         target=conversation,
         data={"reply": reply.pk, "external_id": external_id},
     )

@@ -31,7 +31,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_batch, audit_record
-from accounts.models import Agency, Membership, Role, User
+from accounts.models import Agency, Role, User
+from accounts.selectors import role_in_agency
 from accounts.services import notify
 from platforms.base import AuthExpired, NotFound, RateLimited, Rejected, Unavailable
 from posts import publishing
@@ -156,16 +157,8 @@ def _lock(post: Post) -> Post:
     return Post.objects.select_for_update().select_related("agency").get(pk=post.pk)
 
 
-def _role(*, agency_id: int, user: User) -> str | None:
-    return (
-        Membership.objects.filter(agency_id=agency_id, user=user)
-        .values_list("role", flat=True)
-        .first()
-    )
-
-
 def _require_role(post: Post, by: User, roles: frozenset[str], refusal: str) -> str:
-    role = _role(agency_id=post.agency_id, user=by)
+    role = role_in_agency(agency_id=post.agency_id, user=by)
     if role is None:
         raise WorkflowError(_("You are not a member of this post's agency."))
     if role not in roles:
