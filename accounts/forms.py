@@ -137,3 +137,14 @@ def add_service_errors(
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, exc)
+
+
+class OwnIdsForm(forms.Form):
+    """For pages that hold several forms: each gets its own element ids from `id_prefix`
+    (field names unchanged), so labels and errors point at the right field."""
+
+    id_prefix = "form"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}-%s")
+        super().__init__(*args, **kwargs)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.forms import OwnIdsForm
 from accounts.models import Agency, User
 from accounts.selectors import platform_accounts_for_agency
 from campaigns.selectors import campaigns_for_agency
@@ -20,20 +21,10 @@ ASSIGNEE_ME = "me"
 ASSIGNEE_NONE = "none"
 
 
-class _OwnIds(forms.Form):
-    """The thread page holds several forms: each gets its own element ids (names unchanged)."""
-
-    id_prefix = "form"
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("auto_id", f"{self.id_prefix}-%s")
-        super().__init__(*args, **kwargs)
-
-
 # --- The inbox list -------------------------------------------------------------------------
 
 
-class InboxFilterForm(_OwnIds):
+class InboxFilterForm(OwnIdsForm):
     """The inbox filters, read from the query string. An invalid value is ignored, not an error:
     a stale bookmark still opens the inbox."""
 
@@ -103,7 +94,7 @@ class InboxFilterForm(_OwnIds):
 # --- The thread page ------------------------------------------------------------------------
 
 
-class AssignForm(_OwnIds):
+class AssignForm(OwnIdsForm):
     """Assign to someone (supervisors), take it ("me") or let it go ("unassign")."""
 
     id_prefix = "assign"
@@ -136,13 +127,13 @@ class AssignForm(_OwnIds):
         return self.cleaned_data.get("assignee")
 
 
-class StatusForm(_OwnIds):
+class StatusForm(OwnIdsForm):
     id_prefix = "status"
 
     status = forms.ChoiceField(label=gettext_lazy("Status"), choices=ConversationStatus.choices)
 
 
-class LabelsForm(_OwnIds):
+class LabelsForm(OwnIdsForm):
     id_prefix = "labels"
 
     labels = forms.CharField(
@@ -156,7 +147,7 @@ class LabelsForm(_OwnIds):
         return [part.strip() for part in self.cleaned_data["labels"].split(",") if part.strip()]
 
 
-class NoteForm(_OwnIds):
+class NoteForm(OwnIdsForm):
     id_prefix = "note"
 
     text = forms.CharField(
@@ -167,7 +158,7 @@ class NoteForm(_OwnIds):
     )
 
 
-class ReplyForm(_OwnIds):
+class ReplyForm(OwnIdsForm):
     """The reply box. Without JavaScript, a canned response chosen with an empty text is sent
     as the reply (with the citizen's handle filled in)."""
 
@@ -230,7 +221,7 @@ def _message_label(message: Message) -> str:
     return f"{handle} ({at}): {text}" if handle else f"({at}): {text}"
 
 
-class HideForm(_OwnIds):
+class HideForm(OwnIdsForm):
     id_prefix = "hide"
 
     reason = forms.CharField(

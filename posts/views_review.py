@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.access import role_required
+from accounts.forms import OwnIdsForm
 from accounts.models import Platform
 from accounts.views import paginate
 from posts import workflow
@@ -49,17 +50,7 @@ def _not_past(value):
 # --- Forms --------------------------------------------------------------------------------------
 
 
-class _OwnIds(forms.Form):
-    """Several forms share the review page: each gets its own element ids (names unchanged)."""
-
-    id_prefix = "form"
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("auto_id", f"{self.id_prefix}-%s")
-        super().__init__(*args, **kwargs)
-
-
-class SubmitForm(_OwnIds):
+class SubmitForm(OwnIdsForm):
     id_prefix = "submit"
 
     override_reason = forms.CharField(
@@ -71,7 +62,7 @@ class SubmitForm(_OwnIds):
     )
 
 
-class ApproveForm(_OwnIds):
+class ApproveForm(OwnIdsForm):
     id_prefix = "approve"
 
     comment = forms.CharField(
@@ -116,7 +107,7 @@ class ApproveForm(_OwnIds):
         return data
 
 
-class RequestChangesForm(_OwnIds):
+class RequestChangesForm(OwnIdsForm):
     """A comment, plus comments on quoted parts of the text (repeated excerpt / note fields)."""
 
     id_prefix = "changes"
@@ -151,7 +142,7 @@ class RequestChangesForm(_OwnIds):
         return data
 
 
-class RejectForm(_OwnIds):
+class RejectForm(OwnIdsForm):
     id_prefix = "reject"
 
     comment = forms.CharField(
@@ -161,7 +152,7 @@ class RejectForm(_OwnIds):
     )
 
 
-class CancelForm(_OwnIds):
+class CancelForm(OwnIdsForm):
     id_prefix = "cancel"
 
     reason = forms.CharField(
@@ -172,7 +163,7 @@ class CancelForm(_OwnIds):
     )
 
 
-class RescheduleForm(_OwnIds):
+class RescheduleForm(OwnIdsForm):
     id_prefix = "reschedule"
 
     at = forms.DateTimeField(
@@ -510,7 +501,7 @@ def cancel(request: HttpRequest, post_id: int) -> HttpResponse:
     )
 
 
-class DeleteForm(_OwnIds):
+class DeleteForm(OwnIdsForm):
     id_prefix = "delete"
 
     reason = forms.CharField(
