@@ -124,6 +124,8 @@ class Conversation(models.Model):
             models.Index(
                 fields=["agency", "status", "-last_activity_at"], name="conversation_inbox_recent"
             ),
+            # The inbox dashboard's period (conversations by when they started).
+            models.Index(fields=["agency", "first_inbound_at"], name="conversation_started"),
             models.Index(
                 fields=["agency", "-priority", "-last_activity_at"],
                 name="conversation_inbox_priority",
@@ -183,6 +185,8 @@ class Message(models.Model):
         ]
         indexes = [
             models.Index(fields=["conversation", "created_at"], name="message_thread"),
+            # The inbox dashboard's volume by day and category, and the audience snapshot.
+            models.Index(fields=["agency", "created_at"], name="message_agency_time"),
         ]
 
     def __str__(self) -> str:
@@ -361,3 +365,112 @@ class InboxSettings(models.Model):
     def guidance_for(self, language: str) -> str:
         texts = self.emergency_guidance or {}
         return texts.get(language) or texts.get("en") or next((t for t in texts.values() if t), "")
+
+
+# --- Analytics: metric snapshots and their rollup -------------------------------------------
+
+
+class TargetMetrics(models.Model):
+    """The latest figures of one published target, and when to read them next.
+
+    One row per published `PostTarget`. It is both the collection schedule (`next_refresh_at`:
+    every 15 minutes in a post's first day, then daily up to 30 days, then null) and the
+    dashboards' rollup: the style, the account, the publication time and the latest figures
+    sit in one narrow row, so a period's aggregates read this table through its
+    (agency, published_at) index and never the snapshot history.
+
+    `engagements` is likes + replies + shares + quotes (bookmarks are private on X and absent on
+    Facebook, so they are kept but not counted).
+    """
+
+    target = models.OneToOneField(
+        "posts.PostTarget", on_delete=models.CASCADE, primary_key=True, related_name="metrics"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+", db_index=False)
+    account = models.ForeignKey(
+        PlatformAccount, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    post = models.ForeignKey("posts.Post", on_delete=models.CASCADE, related_name="+")
+    platform = models.CharField(max_length=16, choices=Platform.choices)
+    style = models.CharField(max_length=16)
+    published_at = models.DateTimeField()
+    impressions = models.PositiveBigIntegerField(default=0)
+    likes = models.PositiveBigIntegerField(default=0)
+    replies = models.PositiveBigIntegerField(default=0)
+    shares = models.PositiveBigIntegerField(default=0)
+    quotes = models.PositiveBigIntegerField(default=0)
+    bookmarks = models.PositiveBigIntegerField(default=0)
+    engagements = models.PositiveBigIntegerField(default=0)
+    measured_at = models.DateTimeField(null=True, blank=True)
+    snapshot_count = models.PositiveIntegerField(default=0)
+    # Null once the post is past its 30 days of collection.
+    next_refresh_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["agency", "published_at"], name="target_metrics_period"),
+            models.Index(fields=["account", "published_at"], name="target_metrics_account"),
+            models.Index(
+                fields=["next_refresh_at"],
+                name="target_metrics_due",
+                condition=Q(next_refresh_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform} {self.target_id}: {self.impressions} impressions"
+
+
+class MetricSnapshot(models.Model):
+    """One reading of one published target's public metrics: the points of its curves."""
+
+    id = models.BigAutoField(primary_key=True)
+    target = models.ForeignKey(
+        "posts.PostTarget", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+", db_index=False)
+    taken_at = models.DateTimeField()
+    impressions = models.PositiveBigIntegerField(default=0)
+    likes = models.PositiveBigIntegerField(default=0)
+    replies = models.PositiveBigIntegerField(default=0)
+    shares = models.PositiveBigIntegerField(default=0)
+    quotes = models.PositiveBigIntegerField(default=0)
+    bookmarks = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["taken_at"]
+        indexes = [models.Index(fields=["target", "taken_at"], name="metric_snapshot_curve")]
+
+    def __str__(self) -> str:
+        return f"{self.target_id} at {self.taken_at:%Y-%m-%d %H:%M}"
+
+
+class AccountSnapshot(models.Model):
+    """An account's audience on one day (UTC): followers, and the people who engaged.
+
+    `engaged_people` counts the distinct authors of inbound replies, comments and mentions to
+    the account in the 30 days up to the snapshot: set against `followers` it shows a large
+    silent following.
+    """
+
+    account = models.ForeignKey(
+        PlatformAccount, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+", db_index=False)
+    taken_on = models.DateField()
+    taken_at = models.DateTimeField(default=timezone.now)
+    followers = models.PositiveBigIntegerField(default=0)
+    following = models.PositiveBigIntegerField(default=0)
+    engaged_people = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["taken_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "taken_on"], name="account_snapshot_daily_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["agency", "taken_on"], name="account_snapshot_agency")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} on {self.taken_on}: {self.followers} followers"
