@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 DEV_ENV := var/dev.env
 
-.PHONY: run test lint check-migrations venv dev-env migrate seed messages clean bench-publish chaos-publish bench-inbox e2e
+.PHONY: run test lint check-migrations venv dev-env migrate seed messages clean bench-publish chaos-publish bench-inbox e2e seed-scale bench-dashboard
 
 # Create .venv with the runtime requirements; re-run pip only when requirements change.
 $(VENV)/.installed: requirements.txt
@@ -78,6 +78,17 @@ bench-publish: $(VENV)/.installed-dev
 # scripts/bench_inbox.py.
 bench-inbox: $(VENV)/.installed-dev
 	$(PY) scripts/bench_inbox.py $(if $(N),--messages $(N))
+
+# The analytics workload of a large force in PostgreSQL (database beat_scale): 100,000 posts,
+# 1,000,000 inbox messages, 5,000,000 metric snapshots for one agency among five. Seeds only
+# when the data is not there yet; FORCE=1 seeds again. See scripts/seed_scale.py.
+seed-scale: $(VENV)/.installed-dev
+	$(PY) scripts/seed_scale.py $(if $(FORCE),--force)
+
+# Every analyst dashboard page against that data, with its main aggregate as raw SQL beside it.
+# Target: each page's p95 at most 300 ms. See scripts/bench_dashboard.py.
+bench-dashboard: seed-scale
+	$(PY) scripts/bench_dashboard.py
 
 chaos-publish: $(VENV)/.installed-dev
 	$(PY) scripts/chaos_publish.py $(if $(N),--posts $(N))
