@@ -272,6 +272,33 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": float(env_int("BEAT_INBOX_DISPATCH_EVERY_SECONDS", 30)),
         "options": {"expires": 60},
     },
+    # Analytics (engagement/metrics.py): read the posts whose metrics are due (every 15 minutes
+    # in a post's first day, then daily for 30 days); the rows' schedule is in the database.
+    "refresh-post-metrics": {
+        "task": "engagement.refresh_metrics",
+        "schedule": 60.0,
+        "options": {"expires": 50},
+    },
+    # Safety net: start collecting for published targets that have no metrics row yet.
+    "track-published-targets": {
+        "task": "engagement.track_published",
+        "schedule": 600.0,
+        "options": {"expires": 300},
+    },
+    # Each account's followers once per UTC day; hourly runs only call accounts still lacking
+    # today's snapshot (a throttled account is tried again an hour later).
+    "snapshot-account-audiences": {
+        "task": "engagement.snapshot_accounts",
+        "schedule": 3600.0,
+        "options": {"expires": 1800},
+    },
+    # Campaign monitoring (campaigns/monitoring.py): search each running campaign's hashtags
+    # and each monitoring column's query since its cursor; the cursors live in the database.
+    "dispatch-campaign-searches": {
+        "task": "campaigns.dispatch_searches",
+        "schedule": float(env_int("BEAT_CAMPAIGN_SEARCH_EVERY_SECONDS", 60)),
+        "options": {"expires": 50},
+    },
 }
 CELERY_TIMEZONE = "UTC"
 

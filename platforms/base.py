@@ -104,6 +104,18 @@ class PostMetrics:
 
 
 @dataclass(frozen=True)
+class AccountStats:
+    """An account's audience as the platform reports it now.
+
+    `following` is 0 where the platform has no such figure (a Facebook page follows no one).
+    """
+
+    followers: int
+    following: int
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class RecentPost:
     external_id: str
     text: str
@@ -124,10 +136,25 @@ class PlatformClient(abc.ABC):
     def fetch_inbound(self, since: str | None, our_post_ids: Sequence[str] = ()) -> Page: ...
 
     @abc.abstractmethod
-    def fetch_metrics(self, ids: Sequence[str]) -> list[PostMetrics]: ...
+    def fetch_metrics(self, ids: Sequence[str]) -> list[PostMetrics]:
+        """Public metrics of our posts. An id the platform no longer has (deleted there) is
+        left out of the result rather than failing the others."""
+
+    @abc.abstractmethod
+    def fetch_account_stats(self) -> AccountStats:
+        """The account's own follower and following counts."""
 
     @abc.abstractmethod
     def search_hashtag(self, tag: str, since: str | None) -> Page: ...
+
+    def search(self, query: str, since: str | None, max_pages: int | None = None) -> Page:
+        """Public posts matching a keyword or hashtag query, newer than the cursor `since`.
+
+        `max_pages` caps a first search (no cursor) to the newest pages. Platforms without a
+        public search find nothing and keep the cursor (Facebook: campaigns/monitoring.py reads
+        the comments the inbox stored instead).
+        """
+        return Page(items=[], next_cursor=since)
 
     @abc.abstractmethod
     def recent_posts(self, limit: int = 20) -> list[RecentPost]: ...

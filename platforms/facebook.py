@@ -17,6 +17,7 @@ import requests
 from pyfacebook import FacebookError, GraphAPI, LibraryError
 
 from platforms.base import (
+    AccountStats,
     AuthExpired,
     InboundItem,
     Media,
@@ -42,6 +43,9 @@ TRANSIENT_CODES = {1, 2}
 MISSING_OBJECT_SUBCODE = 33
 COMMENT_FIELDS = "id,message,created_time,from,parent"
 INSIGHT_METRICS = "post_media_view,post_reactions_by_type_total"
+# followers_count is who sees the page's posts in their feed; fan_count (page likes) is the older
+# figure, read as a fallback for pages that do not report followers.
+AUDIENCE_FIELDS = "followers_count,fan_count"
 
 T = TypeVar("T")
 
@@ -237,7 +241,20 @@ class FacebookPageClient(PlatformClient):
         return Page(items=[], next_cursor=since)
 
     def fetch_metrics(self, ids: Sequence[str]) -> list[PostMetrics]:
-        return [self._metrics(str(post_id)) for post_id in ids]
+        out = []
+        for post_id in ids:
+            try:
+                out.append(self._metrics(str(post_id)))
+            except NotFound:
+                continue  # deleted on Facebook: left out, as X leaves out a deleted tweet
+        return out
+
+    def fetch_account_stats(self) -> AccountStats:
+        page = self._call(lambda: self._api.get_object(self.page_id, fields=AUDIENCE_FIELDS))
+        followers = page.get("followers_count")
+        if followers is None:
+            followers = page.get("fan_count", 0)
+        return AccountStats(followers=int(followers or 0), following=0, raw=dict(page))
 
     def _metrics(self, post_id: str) -> PostMetrics:
         insights = self._call(

@@ -16,6 +16,7 @@ from requests.utils import get_environ_proxies
 from requests_oauthlib import OAuth1
 
 from platforms.base import (
+    AccountStats,
     AuthExpired,
     InboundItem,
     Media,
@@ -288,6 +289,38 @@ class XClient(PlatformClient):
         items = sorted(seen.values(), key=lambda i: int(i.external_id))
         return Page(items=items, next_cursor=_newest(items, since))
 
+    def search(self, query: str, since: str | None, max_pages: int | None = None) -> Page:
+        """Recent search (`GET /2/tweets/search/recent`) for keywords or a #hashtag, newer than
+        `since`, with each post's public metrics; our own posts are left out.
+
+        Pages run newest first, so `max_pages` (for a first search, without a cursor) keeps the
+        newest; with a cursor every page since it is read, or the cursor would skip some.
+        """
+        reader = self._json_reader()
+        params = {
+            **self._read_params(),
+            "tweet_fields": [*TWEET_FIELDS, "public_metrics"],
+            "max_results": max(10, self.page_size),  # search/recent takes 10..100
+        }
+        seen: dict[str, InboundItem] = {}
+        token: str | None = None
+        pages = 0
+        while True:
+            body = _call(
+                lambda token=token: reader.search_recent_tweets(
+                    query, user_auth=True, since_id=since, next_token=token, **params
+                )
+            )
+            pages += 1
+            users = {str(u["id"]): u for u in (body.get("includes") or {}).get("users", [])}
+            for data in body.get("data") or []:
+                self._collect_json(seen, data, users, set())
+            token = (body.get("meta") or {}).get("next_token")
+            if not token or (max_pages is not None and pages >= max_pages):
+                break
+        items = sorted(seen.values(), key=lambda i: int(i.external_id))
+        return Page(items=items, next_cursor=_newest(items, since))
+
     def fetch_metrics(self, ids: Sequence[str]) -> list[PostMetrics]:
         out: list[PostMetrics] = []
         id_list = [str(i) for i in ids]
@@ -300,6 +333,26 @@ class XClient(PlatformClient):
             )
             out.extend(_metrics(t.data) for t in resp.data or [])
         return out
+
+    def fetch_account_stats(self) -> AccountStats:
+        """`GET /2/users/:id?user.fields=public_metrics` for our own account."""
+        resp = _call(
+            lambda: self._client.get_user(
+                id=self.user_id, user_fields=["public_metrics"], user_auth=True
+            )
+        )
+        if resp.data is None:
+            # X answers 200 with only `errors` for a user it does not have (suspended, deleted).
+            raise NotFound(
+                "; ".join(str(e.get("detail") or e) for e in resp.errors or [])
+                or f"user {self.user_id} not found"
+            )
+        metrics = resp.data.public_metrics or {}
+        return AccountStats(
+            followers=int(metrics.get("followers_count", 0)),
+            following=int(metrics.get("following_count", 0)),
+            raw=dict(resp.data.data),
+        )
 
     def recent_posts(self, limit: int = 20) -> list[RecentPost]:
         resp = _call(

@@ -401,6 +401,11 @@ def _record_published(
     )
     if not updated:
         return "skipped"
+    # Analytics build on publishing (imported here, as the inbox is below): metrics collection
+    # starts in the transaction that records the publish. Replies are not tracked.
+    from engagement.metrics import track_target
+
+    track_target(target=target, published_at=published_at)
     with audit_batch():  # the target's event and the post's, in one append
         audit_record(
             action="posts.target.published",

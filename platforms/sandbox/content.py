@@ -70,14 +70,24 @@ def x_create(
         **_recorded(publish),
     )
     if ordinal is not None:
-        _x_schedule_public(store, c, account, tweet_id, at, ordinal)
+        _x_schedule_public(
+            store, c, account, tweet_id, at, ordinal, public.hashtags_of(publish.text)
+        )
     return tweet_id
 
 
 def _x_schedule_public(
-    store: Store, c: sqlite3.Connection, account: Account, post_id: str, at: float, ordinal: int
+    store: Store,
+    c: sqlite3.Connection,
+    account: Account,
+    post_id: str,
+    at: float,
+    ordinal: int,
+    hashtags: list[str] | None = None,
 ) -> None:
     rng = store.rng("public", "x", account.external_id, ordinal)
+    # A separate stream, so a post without hashtags gets exactly the public it always got.
+    tag_rng = store.rng("public-hashtags", "x", account.external_id, ordinal)
     plans = public.plan_reactions(rng, account.language, account.handle)
     ids: list[str] = []
     for plan in plans:
@@ -101,6 +111,8 @@ def _x_schedule_public(
             parent = plans[plan.parent].person
             conversation, parent_id, parent_user = post_id, ids[plan.parent], parent.user_id
             mentions, text = None, f"@{parent.handle} {plan.text}"
+        if not plan.mention_only:
+            text = public.echo_hashtags(tag_rng, text, hashtags or [])
         store.insert_item(
             c,
             platform="x",
@@ -120,6 +132,18 @@ def _x_schedule_public(
             mentions=mentions,
             category=plan.category,
         )
+
+
+def x_follow_searched_hashtags(store: Store, query: str, language: str) -> None:
+    """The public picks up a hashtag once someone searches for it.
+
+    Campaign monitoring searches its hashtags every minute, so in the demo and in training the
+    public starts using a campaign's tag (and a monitoring column's) as soon as it is watched,
+    without a separate call to /_sandbox/hashtags. Keywords are left alone.
+    """
+    for token in query.split():
+        if token[:1] in "#＃" and len(token) > 1:
+            x_register_hashtag(store, "#" + token[1:], language)
 
 
 def x_register_hashtag(store: Store, tag: str, language: str) -> bool:
@@ -180,7 +204,9 @@ def fb_create_post(store: Store, c: sqlite3.Connection, account: Account, publis
         ordinal=ordinal,
         **_recorded(publish),
     )
-    _fb_schedule_public(store, c, account, post_id, num, at, ordinal)
+    _fb_schedule_public(
+        store, c, account, post_id, num, at, ordinal, public.hashtags_of(publish.text)
+    )
     return post_id
 
 
@@ -228,8 +254,10 @@ def _fb_schedule_public(
     post_num: int,
     at: float,
     ordinal: int,
+    hashtags: list[str] | None = None,
 ) -> None:
     rng = store.rng("public", "facebook", account.external_id, ordinal)
+    tag_rng = store.rng("public-hashtags", "facebook", account.external_id, ordinal)
     plans = public.plan_reactions(rng, account.language, account.handle)
     ids: list[str] = []
     tops: list[str | None] = []  # the top-level comment each plan hangs under
@@ -242,6 +270,7 @@ def _fb_schedule_public(
         else:
             parent = tops[plan.parent] or ids[plan.parent]
             text = plan.text
+        text = public.echo_hashtags(tag_rng, text, hashtags or [])
         tops.append(parent)
         person = plan.person
         store.insert_item(

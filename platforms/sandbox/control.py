@@ -168,9 +168,11 @@ def public_page(store: Store, account: Account) -> str:
         (account.platform, account.external_id),
     )
     blocks = [_post_block(store, account, post, now) for post in posts]
+    followers = store.audience(account)["followers"]
     head = (
         f"<p><a href='/'>All accounts</a></p><h1>{escape(account.name)}</h1>"
-        f"<p class='meta'>@{escape(account.handle)} on {escape(account.platform)}</p>"
+        f"<p class='meta'>@{escape(account.handle)} on {escape(account.platform)} · "
+        f"{followers} followers</p>"
     )
     return _doc(account.name, head + ("".join(blocks) or "<p>No posts yet.</p>"))
 

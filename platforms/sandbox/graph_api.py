@@ -192,10 +192,22 @@ def comment_json(row: Row, wanted: set[str]) -> dict[str, Any]:
     return {k: v for k, v in full.items() if k == "id" or k in wanted}
 
 
+def page_json(store: Store, account: Account, wanted: set[str]) -> dict[str, Any]:
+    """The page node: `id` always, `name` by default, the audience counts when asked for."""
+    full: dict[str, Any] = {"id": account.external_id, "name": account.name}
+    if wanted & {"followers_count", "fan_count"}:
+        followers = store.audience(account)["followers"]
+        full["followers_count"] = followers
+        # Page likes trail followers a little: some follow without liking.
+        full["fan_count"] = int(followers * 0.92)
+    wanted = wanted or {"name"}
+    return {k: v for k, v in full.items() if k == "id" or k in wanted}
+
+
 def _get_object(store: Store, account: Account, item: Row | None, req: Request) -> Reply:
     wanted = _wanted(req)
     if item is None:
-        return json_reply(200, {"id": account.external_id, "name": account.name})
+        return json_reply(200, page_json(store, account, wanted))
     if item["kind"] != "post":
         return json_reply(200, comment_json(item, wanted))
     m = store.post_metrics(item)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from dataclasses import dataclass
 
 CATEGORY_WEIGHTS: dict[str, int] = {
@@ -399,6 +400,11 @@ class PlannedReply:
     mention_only: bool = False  # a standalone mention of the account, not a reply
 
 
+def seeded(seed: int, *parts: object) -> random.Random:
+    """The sandbox's deterministic randomness for one identity (see Store.rng)."""
+    return random.Random("|".join(str(p) for p in (seed, *parts)))  # noqa: S311
+
+
 def language_of(language: str) -> str:
     return language if language in TEXTS else "en"
 
@@ -469,6 +475,21 @@ def plan_reactions(rng: random.Random, language: str, our_handle: str) -> list[P
     return plans
 
 
+_HASHTAG = re.compile(r"(?<![\w&])[#＃](\w+)")
+
+
+def hashtags_of(text: str) -> list[str]:
+    """The hashtags in one of our posts (a campaign post), each with its '#'."""
+    return ["#" + tag for tag in _HASHTAG.findall(text) if not tag.isdigit()]
+
+
+def echo_hashtags(rng: random.Random, text: str, hashtags: list[str]) -> str:
+    """About a third of the people answering a campaign post repeat one of its hashtags."""
+    if not hashtags or rng.random() >= 0.35:
+        return text
+    return f"{text} {rng.choice(hashtags)}"
+
+
 def plan_hashtag_posts(
     rng: random.Random, language: str, tag: str, count: int = 200
 ) -> list[tuple[float, str, Person]]:
@@ -498,4 +519,30 @@ def metrics(rng: random.Random, age_s: float) -> dict[str, int]:
         "quotes": int(likes * share_rate / 4),
         "bookmarks": int(likes / 6),
         "clicks": int(views * 0.02),
+    }
+
+
+# Simulated audiences grow from this moment (2024-01-01 UTC), so an account's follower count is a
+# function of the sandbox clock alone and needs no stored state to survive a restart.
+AUDIENCE_EPOCH = 1704067200.0
+
+
+def audience(rng: random.Random, at: float, posts: int) -> dict[str, int]:
+    """Followers and following of an account at sandbox time `at`, after `posts` posts of ours.
+
+    A base, a steady daily gain with a weekly swell, and a few followers per post. The swell's
+    slope never exceeds the daily gain, so the count never falls as time passes or posts are made.
+    """
+    base = rng.randint(2000, 40000)
+    per_day = rng.uniform(3, 30)
+    per_post = rng.uniform(1, 12)
+    phase = rng.uniform(0, 2 * math.pi)
+    following = rng.randint(40, 900)
+    days = max(0.0, (at - AUDIENCE_EPOCH) / 86400)
+    # d/dt of swing * sin(2*pi*t/7) is at most swing * 2*pi/7 = 0.9 * per_day.
+    swing = 0.9 * per_day * 7 / (2 * math.pi)
+    grown = per_day * days + swing * (math.sin(2 * math.pi * days / 7 + phase) - math.sin(phase))
+    return {
+        "followers": base + int(grown) + int(per_post * max(0, posts)),
+        "following": following,
     }

@@ -352,7 +352,27 @@ class Store:
 
     def rng(self, *parts: object) -> random.Random:
         """Deterministic randomness for the public, from the seed and a stable identity."""
-        return random.Random("|".join(str(p) for p in (self.seed, *parts)))  # noqa: S311
+        return public.seeded(self.seed, *parts)
+
+    def audience(self, account: Account) -> dict[str, int]:
+        """The account's followers now: deterministic for the seed, growing with the sandbox
+        clock and with each post it has made (`post_seq` is stored, so it survives a restart)."""
+        row = self.one(
+            "SELECT post_seq FROM accounts WHERE platform = ? AND external_id = ?",
+            (account.platform, account.external_id),
+        )
+        posts = int(row["post_seq"]) if row else 0
+        rng = self.rng("audience", account.platform, account.external_id)
+        return public.audience(rng, self.now(), posts)
+
+    def post_count(self, account: Account) -> int:
+        """Our own visible posts and replies on the account (X's tweet_count)."""
+        row = self.one(
+            "SELECT COUNT(*) AS n FROM items WHERE by_us = 1 AND platform = ? AND account = ? "
+            "AND deleted = 0",
+            (account.platform, account.external_id),
+        )
+        return int(row["n"]) if row else 0
 
     def post_metrics(self, row: sqlite3.Row) -> dict[str, int]:
         rng = self.rng("metrics", row["platform"], row["account"], row["ordinal"] or row["ext_id"])

@@ -120,6 +120,7 @@ def _route(store: Store, account: Account, req: Request) -> Reply:
     if parts == ["tweets"] and method == "GET":
         return _lookup(store, req)
     if parts == ["tweets", "search", "recent"] and method == "GET":
+        content.x_follow_searched_hashtags(store, req.query.get("query", ""), account.language)
         return _search(store, req)
     if len(parts) == 2 and parts[0] == "tweets" and method == "DELETE":
         return _delete(store, account, parts[1])
@@ -131,10 +132,9 @@ def _route(store: Store, account: Account, req: Request) -> Reply:
         if parts[2] == "tweets":
             return _timeline(store, req, "author_id = ? AND by_us = 1", (parts[1],))
     if parts == ["users", "me"] and method == "GET":
-        return json_reply(
-            200,
-            {"data": {"id": account.external_id, "name": account.name, "username": account.handle}},
-        )
+        return json_reply(200, {"data": user_json(store, account, _user_fields(req))})
+    if len(parts) == 2 and parts[0] == "users" and method == "GET":
+        return _user_lookup(store, account, req, parts[1])
     if parts == ["media", "upload"] and method == "POST":
         return _upload(store, account, req)
     if parts == ["media", "metadata"] and method == "POST":
@@ -299,6 +299,53 @@ def tweet_json(store: Store, row: Row, fields: set[str]) -> dict[str, Any]:
             "impression_count": m["impressions"],
         }
     return data
+
+
+def user_json(store: Store, account: Account, fields: set[str]) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": account.external_id,
+        "name": account.name,
+        "username": account.handle,
+    }
+    if "public_metrics" in fields:
+        audience = store.audience(account)
+        data["public_metrics"] = {
+            "followers_count": audience["followers"],
+            "following_count": audience["following"],
+            "tweet_count": store.post_count(account),
+            "listed_count": audience["followers"] // 150,
+        }
+    return data
+
+
+def _user_fields(req: Request) -> set[str]:
+    return set(filter(None, req.query.get("user.fields", "").split(",")))
+
+
+def _user_lookup(store: Store, caller: Account, req: Request, user_id: str) -> Reply:
+    """`GET /2/users/:id`: the sandbox's registered X accounts are its only known users."""
+    if not user_id.isdigit():
+        return _invalid(f"The `id` query parameter value [{user_id}] is not valid")
+    user = caller if user_id == caller.external_id else store.account("x", user_id)
+    if user is None:
+        # X answers a lookup of an unknown user with 200 and only an `errors` list.
+        return json_reply(
+            200,
+            {
+                "errors": [
+                    {
+                        "value": user_id,
+                        "detail": f"Could not find user with id: [{user_id}].",
+                        "title": "Not Found Error",
+                        "resource_type": "user",
+                        "parameter": "id",
+                        "resource_id": user_id,
+                        "type": "https://api.twitter.com/2/problems/resource-not-found",
+                    }
+                ]
+            },
+        )
+    return json_reply(200, {"data": user_json(store, user, _user_fields(req))})
 
 
 def _fields(req: Request) -> set[str]:
