@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import role_required
 from accounts.models import Agency, PlatformAccount
-from posts import checks, selectors, services
+from posts import checks, policy, selectors, services
 from posts.forms_editor import (
     PLATFORM_LABELS,
     AltTextForm,
@@ -65,6 +65,13 @@ def _campaign_hashtags(agency: Agency, campaign_id: Any) -> list[str]:
     return campaign.hashtag_list if campaign else []
 
 
+def _missing_campaign_tags(text: str, hashtags: list[str]) -> list[str]:
+    """The campaign's hashtags `text` lacks, by the same test as the policy warning: the
+    preview shows them appended, marked as added by the campaign."""
+    rules = checks.campaign_rules(hashtags)
+    return [tag for tag, rule in zip(hashtags, rules, strict=True) if policy.check(text, [rule])]
+
+
 # --- the editor page -----------------------------------------------------------------------------
 
 
@@ -90,6 +97,7 @@ def _js_strings() -> dict[str, str]:
         "unsaved": _("Unsaved changes."),
         "fits": _("fits"),
         "too_long": _("too long"),
+        "campaign_added": _("Added by the campaign: not in your text yet."),
         # English has two forms, Korean one: enough to pick "one" or "other" in the browser.
         "findings_one": ngettext("%(n)s policy finding", "%(n)s policy findings", 1),
         "findings_other": ngettext("%(n)s policy finding", "%(n)s policy findings", 2),
@@ -103,13 +111,14 @@ def _preview_for(request: HttpRequest, form: PostEditorForm, post: Post | None) 
     accounts = [a for a in form.fields["accounts"].queryset if str(a.pk) in account_ids]
     texts = {p: form[f"text_{p}"].value() or "" for p in PLATFORMS}
     media = [services.media_info(m) for m in post.media.all()] if post else []
+    campaign_tags = _campaign_hashtags(request.agency, form["campaign"].value())
     result = checks.preview(
         agency=request.agency,
         text=text,
         accounts=accounts,
         media=media,
         platform_texts={p: t for p, t in texts.items() if t},
-        campaign_hashtags=_campaign_hashtags(request.agency, form["campaign"].value()),
+        campaign_hashtags=campaign_tags,
     )
     cards = []
     for platform, checked in result["platforms"].items():
@@ -124,6 +133,7 @@ def _preview_for(request: HttpRequest, form: PostEditorForm, post: Post | None) 
                 "text_ok": shown if over is None else shown[:over],
                 "text_over": "" if over is None else shown[over:],
                 "count": checked.get("weighted_length", checked.get("length")),
+                "campaign_added": _missing_campaign_tags(shown, campaign_tags),
             }
         )
     return {
@@ -204,6 +214,8 @@ def _render_editor(
         ],
         "preview": _preview_for(request, form, post),
         "js_strings": _js_strings(),
+        # Each campaign's hashtags, so the live preview can show the missing ones appended.
+        "campaign_hashtags": {str(c.pk): c.hashtag_list for c in form.fields["campaign"].queryset},
         "autosave_url": (
             reverse("posts:autosave", args=[post.pk])
             if post is not None and post.status in services.AUTOSAVE_STATUSES

@@ -59,6 +59,19 @@
     });
   }
 
+  /** The campaign hashtags `text` lacks, by the policy warning's test: "#" then the tag, not
+   *  inside a longer word on either side, ignoring case. */
+  function missingTags(text, tags) {
+    return (tags || []).filter(function (tag) {
+      var body = String(tag).replace(/^[#\uff03]/, "").replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      try {
+        return !new RegExp("(^|[^\\p{L}\\p{N}_])#" + body + "(?![\\p{L}\\p{N}_])", "iu").test(text);
+      } catch (e) {
+        return text.toLowerCase().indexOf("#" + String(tag).slice(1).toLowerCase()) < 0;
+      }
+    });
+  }
+
   function debounce(fn, ms) {
     var timer = null;
     return function () {
@@ -67,7 +80,7 @@
     };
   }
 
-  var helpers = { cpToUnits: cpToUnits, format: format, segments: segments };
+  var helpers = { cpToUnits: cpToUnits, format: format, segments: segments, missingTags: missingTags };
   if (typeof module === "object" && module.exports) {
     module.exports = helpers;
   }
@@ -101,6 +114,7 @@
 
     var strings = readJson("editor-strings", {});
     var storedMedia = readJson("editor-media", []);
+    var campaignTags = readJson("editor-campaigns", {});
     var body = form.elements.namedItem("body");
     var csrf = form.elements.namedItem("csrfmiddlewaretoken").value;
     var baseRevision = form.elements.namedItem("base_revision");
@@ -258,7 +272,20 @@
         head.appendChild(el("span", "handle", name + account.handle));
       });
       card.appendChild(head);
-      card.appendChild(cardText(text, checked.over_from));
+      var paragraph = card.appendChild(cardText(text, checked.over_from));
+      var campaign = form.elements.namedItem("campaign");
+      var added = missingTags(text, campaign && campaignTags[campaign.value]);
+      added.forEach(function (tag) {
+        paragraph.appendChild(document.createTextNode(" "));
+        var ins = el("ins", "campaign-tag", tag);
+        ins.title = strings.campaign_added;
+        paragraph.appendChild(ins);
+      });
+      if (added.length) {
+        var note = el("p", "campaign-note");
+        note.appendChild(el("small", "", strings.campaign_added));
+        card.appendChild(note);
+      }
       var over = checked.remaining < 0 ? " \u00b7 " + format(strings.over, { n: -checked.remaining }) : "";
       card.appendChild(el("p", "counter" + (checked.valid ? "" : " over"), counterText + over));
       if (checked.media_errors && checked.media_errors.length) {
