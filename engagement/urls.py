@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from engagement import views, views_inbox
+from engagement import views_dashboards, views_inbox
 
 app_name = "engagement"
 
@@ -26,6 +26,17 @@ urlpatterns = [
         views_inbox.hide,
         name="thread_hide",
     ),
-    path("dashboards/", views.dashboards, name="dashboards"),
+    # The analyst dashboards (read-only; filters in the query string, format=csv for CSV).
+    path("dashboards/", views_dashboards.overview, name="dashboards"),
+    path(
+        "dashboards/accounts/<int:account_id>/",
+        views_dashboards.account,
+        name="dashboard_account",
+    ),
+    path("dashboards/posts/<int:post_id>/", views_dashboards.post, name="dashboard_post"),
+    path("dashboards/styles/", views_dashboards.styles, name="dashboard_styles"),
+    path("dashboards/inbox/", views_dashboards.inbox, name="dashboard_inbox"),
+    path("dashboards/campaigns/", views_dashboards.campaigns, name="dashboard_campaigns"),
+    path("dashboards/audience/", views_dashboards.audience, name="dashboard_audience"),
     path("", include("engagement.urls_settings")),
 ]
