@@ -79,7 +79,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Agency, PlatformAccount
-from campaigns.models import Campaign
+from campaigns.models import Campaign, GoalKind
 from engagement.models import (
     AccountSnapshot,
     Category,
@@ -928,13 +928,14 @@ class CampaignFigures:
     followers_end: int | None
 
 
-def campaign_public_uses_and_goals(
-    *, agency: Agency, campaign_ids: list[int], period: Period
-) -> dict[int, dict]:
-    """Where the campaigns dashboard will take each campaign's public hashtag uses and its
-    progress towards its goal, keyed by campaign id, once campaigns/ provides them (the
-    campaigns issue). Returns {} until then: each line's `extras` stays empty."""
-    return {}
+def campaign_public_uses_and_goals(*, agency: Agency, campaign_ids: list[int]) -> dict[int, dict]:
+    """Each campaign's public hashtag uses and its progress towards its goal, over the whole
+    campaign (not only the period: a goal is set for the campaign), keyed by campaign id, from
+    campaigns.figures. Keys: public_uses, goal_kind, goal_target, goal_value, goal_percent,
+    goal_reached."""
+    from campaigns.figures import campaign_figures
+
+    return campaign_figures(agency=agency, campaign_ids=campaign_ids)
 
 
 def campaigns(*, agency: Agency, filters: Filters) -> CampaignFigures:
@@ -957,7 +958,9 @@ def campaigns(*, agency: Agency, filters: Filters) -> CampaignFigures:
         .annotate(**_sums())
     }
     followers_end = _sum_known(a.end for a in _followers(agency, filters))
-    extras = campaign_public_uses_and_goals(agency=agency, campaign_ids=ids, period=period)
+    extras = campaign_public_uses_and_goals(agency=agency, campaign_ids=ids)
+    for extra in extras.values():
+        extra["goal_label"] = GoalKind(extra["goal_kind"]).label
     lines = []
     for c in running:
         row = figures.get(c["pk"], {})

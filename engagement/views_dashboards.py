@@ -689,9 +689,12 @@ def campaigns(request: HttpRequest) -> HttpResponse:
     if _wants_csv(request):
         header = ["campaign_id", "name", "hashtags", "starts_on", "ends_on", "posts"]
         header += ["impressions", "engagements", "engagements_per_post", "engagement_rate_pct"]
+        header += ["public_uses", "goal_kind", "goal_target", "goal_value", "goal_percent"]
         rows = [
             [c.campaign_id, c.name, c.hashtags, c.starts_on, c.ends_on, c.posts, c.impressions]
             + [c.engagements, c.avg_engagements, c.engagement_rate]
+            + [c.extras.get(key) for key in ("public_uses", "goal_kind", "goal_target")]
+            + [c.extras.get("goal_value"), c.extras.get("goal_percent")]
             for c in data.lines
         ]
         return _csv(_csv_name("campaigns", data.filters.period), header, rows)

@@ -33,6 +33,7 @@ from engagement.models import (
     TargetMetrics,
 )
 from posts.models import Post, PostStatus, PostTarget, TargetStatus
+from tests.campaigns.figures_support import public_use
 
 UTC = dt.UTC
 LONDON = zoneinfo.ZoneInfo("Europe/London")
@@ -455,7 +456,26 @@ def test_campaigns_running_in_the_period_side_by_side(cast, world):
     assert (safe.posts, safe.impressions, safe.engagements) == (1, 1500, 80)
     assert safe.engagement_rate == pytest.approx(80 / 1700 * 100)
     assert (lines["Quiet week"].posts, lines["Quiet week"].avg_engagements) == (0, None)
-    assert safe.extras == {}
+    assert (safe.extras["public_uses"], safe.extras["goal_target"]) == (0, None)
+
+
+def test_campaigns_show_public_uses_and_goal_progress(cast, world, client):
+    world.campaign.goal_kind = "public_uses"
+    world.campaign.goal_target = 8
+    world.campaign.save(update_fields=["goal_kind", "goal_target"])
+    at = dt.datetime(2024, 3, 5, 12, tzinfo=dt.UTC)
+    for n, author in enumerate(("ann", "ann", "bo")):
+        public_use(world.campaign, n, author=author, at=at)
+    data = dashboards.campaigns(agency=cast.agency, filters=Filters(PERIOD))
+    safe = {line.name: line for line in data.lines}["Safe roads"]
+    assert (safe.extras["public_uses"], safe.extras["goal_value"]) == (3, 3)
+    assert safe.extras["goal_percent"] == pytest.approx(37.5)
+    client.force_login(cast.analyst)
+    page = client.get(
+        reverse("engagement:dashboard_campaigns"), {"from": "2024-03-01", "to": "2024-03-10"}
+    )
+    assert '<progress max="100" value="38"' in page.content.decode()
+    assert "3 / 8 public uses" in page.content.decode().lower()
 
 
 def test_audience_series_and_the_silent_following_flag(cast):
