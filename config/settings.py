@@ -319,6 +319,12 @@ BEAT_QUEUED_STALE_SECONDS = env_int("BEAT_QUEUED_STALE_SECONDS", 60)
 BEAT_DISPATCH_BATCH = env_int("BEAT_DISPATCH_BATCH", 500)
 BEAT_PLATFORM_TIMEOUT_SECONDS = env_int("BEAT_PLATFORM_TIMEOUT_SECONDS", 15)
 
+# Analytics collection (see engagement/metrics.py). A refresh also reads an account's posts that
+# come due within this many seconds, so one platform call serves more of them.
+BEAT_METRICS_COALESCE_SECONDS = env_int("BEAT_METRICS_COALESCE_SECONDS", 300)
+# Campaign monitoring (see campaigns/monitoring.py): how often beat searches the hashtags.
+BEAT_CAMPAIGN_SEARCH_EVERY_SECONDS = env_int("BEAT_CAMPAIGN_SEARCH_EVERY_SECONDS", 60)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
