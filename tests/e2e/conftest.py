@@ -10,6 +10,8 @@
 - `story`: what one journey leaves for the next (the post it made, the post it moved).
 
 A new journey (the inbox, the dashboards) is a test module here that takes these fixtures.
+Modules run in the order of their names, so one that builds on `story` is named
+test_journeys_<topic>.py, which sorts after test_journeys.py (journeys a-d).
 """
 
 from __future__ import annotations

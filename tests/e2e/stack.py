@@ -35,6 +35,14 @@ from scripts.procs import Proc, free_port
 BASE_DIR = Path(__file__).resolve().parents[2]
 E2E_DATABASE = "beat_e2e"
 DEFAULT_REDIS_DB = 2
+# The seed of the sandbox's simulated public (`python -m platforms.sandbox --seed`; 42 by
+# default). Who replies to a post, what they say and when is a pure function of the seed, the
+# account and the post's place in the account's sequence. Under this seed, of everything the
+# public says to the first post on each demo account (journey b's), exactly one message is
+# urgent by the default triage rules: a comment on the Facebook page 28 s after publishing
+# ("Woman screaming for help ..."); the first X replies come 43 s after. Journey 3
+# (test_journeys_inbox.py) answers that comment.
+SANDBOX_SEED = 3119
 
 # The second agency: nothing of Harbour City's may reach its people.
 OUTSIDER_EMAIL = "officer@ridgeway.test"
@@ -132,6 +140,8 @@ class Stack:
                 str(self.state / "sandbox.sqlite3"),
                 "--accounts",
                 str(accounts_file),
+                "--seed",
+                str(SANDBOX_SEED),
             ],
         )
         wait_for(
@@ -237,6 +247,9 @@ class Stack:
                 "X_API_BASE_URL": self.sandbox_url,
                 "FACEBOOK_GRAPH_BASE_URL": self.sandbox_url,
                 "BEAT_DISPATCH_EVERY_SECONDS": "2",
+                # Beat asks which accounts are due a pull (each at most once a minute) every
+                # 5 s rather than 30: the public's replies reach the inbox sooner.
+                "BEAT_INBOX_DISPATCH_EVERY_SECONDS": "5",
                 "PYTHONUNBUFFERED": "1",
                 "NO_PROXY": "127.0.0.1,localhost",
                 "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),

@@ -2,7 +2,8 @@
 
 They run in this order and share `story`: the post the officer writes (a) is the one the
 supervisor approves and watches go out (b), and the one the other agency must not see (d).
-The calendar drag (c) moves a post seed_demo scheduled two days ahead.
+The calendar drag (c) moves a post seed_demo scheduled two days ahead. The public's replies
+to that post are journey 3's, in the inbox (test_journeys_inbox.py, which runs after these).
 """
 
 from __future__ import annotations
@@ -210,6 +211,8 @@ def test_supervisor_approves_and_the_post_publishes_to_both_accounts(new_page, s
         ours = [p for p in posts if p["text"] == text]
         assert len(ours) == 1, (platform, posts)
         assert len(ours[0]["media"]) == 1, (platform, ours[0])
+    # The inbox journey (test_journeys_inbox.py) waits for the public's replies to it.
+    story["published"] = True
     sandbox_page = page.context.new_page()
     sandbox_page.goto(f"{stack.sandbox_url}/_sandbox/public/x/{X_ACCOUNT[1]}")
     expect(sandbox_page.get_by_text(FIXED_LINE)).to_be_visible()
