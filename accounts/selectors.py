@@ -5,7 +5,15 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from accounts.models import Agency, AuditEvent, Membership, Notification, PlatformAccount, User
+from accounts.models import (
+    Agency,
+    ApiToken,
+    AuditEvent,
+    Membership,
+    Notification,
+    PlatformAccount,
+    User,
+)
 
 
 def memberships_for_user(*, user: User) -> QuerySet[Membership]:
@@ -60,3 +68,20 @@ def notifications_for(*, user: User, agency: Agency) -> QuerySet[Notification]:
 
 def unread_notification_count(*, user: User, agency: Agency) -> int:
     return Notification.objects.filter(user=user, agency=agency, read_at__isnull=True).count()
+
+
+def api_tokens_for_user(*, user: User) -> QuerySet[ApiToken]:
+    """A person's own API tokens (in every agency), newest first."""
+    return (
+        ApiToken.objects.filter(user=user).select_related("agency").order_by("-created_at", "-pk")
+    )
+
+
+def api_token_get_for_user(*, user: User, token_id: int) -> ApiToken:
+    """One of the person's own tokens, or 404 (also for someone else's)."""
+    return get_object_or_404(ApiToken.objects.select_related("agency"), user=user, pk=token_id)
+
+
+def api_token_by_hash(*, token_hash: str) -> ApiToken | None:
+    """The token with this hash, with its person and agency (for authenticating a request)."""
+    return ApiToken.objects.select_related("user", "agency").filter(token_hash=token_hash).first()

@@ -20,6 +20,7 @@ from accounts.audit import audit_record
 from accounts.crypto import encrypt_json
 from accounts.models import (
     Agency,
+    ApiToken,
     Invitation,
     Membership,
     Notification,
@@ -322,3 +323,86 @@ def notifications_mark_read(*, user: User, agency: Agency) -> int:
             action="accounts.notifications.read", actor=user, agency=agency, data={"count": count}
         )
     return count
+
+
+# --- Personal API tokens ---------------------------------------------------------------------
+
+API_TOKEN_PREFIX = "beat_"  # noqa: S105 (a prefix, not a secret)
+API_TOKEN_EXPIRY_CHOICES = (30, 90, 365)  # days; None (never) is allowed too
+API_TOKENS_PER_PERSON = 20
+
+
+def api_token_hash(token: str) -> str:
+    """What is stored of a token (and looked up on each API request): its SHA-256."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(
+    *, user: User, agency: Agency, name: str, expires_in_days: int | None = None
+) -> tuple[ApiToken, str]:
+    """A personal API token of `user`, acting in `agency` with their role there.
+
+    Returns the token row and the token itself, which is shown once and never stored (only
+    its SHA-256 is). The agency is the one the person works in when creating it.
+    """
+    if not Membership.objects.filter(user=user, agency=agency).exists():
+        raise PermissionDenied(_("You are not a member of that agency."))
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError({"name": _("Give the token a name, e.g. what will use it.")})
+    if len(name) > ApiToken._meta.get_field("name").max_length:
+        raise ValidationError({"name": _("The name is too long.")})
+    if expires_in_days is not None and expires_in_days not in API_TOKEN_EXPIRY_CHOICES:
+        raise ValidationError({"expires_in_days": _("Choose a valid lifetime.")})
+    active = ApiToken.objects.filter(user=user, revoked_at__isnull=True).exclude(
+        expires_at__lte=timezone.now()
+    )
+    if active.count() >= API_TOKENS_PER_PERSON:
+        raise ValidationError(
+            _("You have %(n)d active tokens. Revoke one you no longer use first.")
+            % {"n": API_TOKENS_PER_PERSON}
+        )
+    token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = timezone.now()
+    api_token = ApiToken.objects.create(
+        user=user,
+        agency=agency,
+        name=name,
+        prefix=token[:12],
+        token_hash=api_token_hash(token),
+        created_at=now,
+        expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None,
+    )
+    audit_record(
+        action="accounts.api_token.created",
+        actor=user,
+        agency=agency,
+        target=api_token,
+        data={
+            "name": name,
+            "prefix": api_token.prefix,
+            "expires_at": api_token.expires_at.isoformat() if api_token.expires_at else None,
+        },
+    )
+    return api_token, token
+
+
+@transaction.atomic
+def api_token_revoke(*, api_token: ApiToken, by: User) -> ApiToken:
+    """Revoke a token for good: every request with it is refused from now on. Own tokens only."""
+    api_token = ApiToken.objects.select_for_update().get(pk=api_token.pk)
+    if api_token.user_id != by.pk:
+        raise PermissionDenied(_("You can only revoke your own tokens."))
+    if api_token.revoked_at is not None:
+        return api_token
+    api_token.revoked_at = timezone.now()
+    api_token.save(update_fields=["revoked_at"])
+    audit_record(
+        action="accounts.api_token.revoked",
+        actor=by,
+        agency=api_token.agency,
+        target=api_token,
+        data={"name": api_token.name, "prefix": api_token.prefix},
+    )
+    return api_token

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import views
+from accounts import api_tokens, views
 
 app_name = "accounts"
 
@@ -12,6 +12,12 @@ urlpatterns = [
     path("agency/switch/", views.switch_agency, name="switch_agency"),
     path("me/", views.profile, name="profile"),
     path("notifications/", views.notifications, name="notifications"),
+    path("me/api-tokens/", api_tokens.api_tokens, name="api_tokens"),
+    path(
+        "me/api-tokens/<int:token_id>/revoke/",
+        api_tokens.api_token_revoke,
+        name="api_token_revoke",
+    ),
     path(
         "me/password/",
         auth_views.PasswordChangeView.as_view(

@@ -76,6 +76,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "accounts",
     "posts",
@@ -219,11 +222,52 @@ SESSION_COOKIE_HTTPONLY = True
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# The REST API under /api/v1/ (config/api.py, accounts/api_auth.py, each app's api.py).
+# Personal API tokens first (a 401 then names the Bearer scheme), the browser's session second
+# (with its CSRF check). JSON in and out; every error in one shape; a rate limit per token.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.api_auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["accounts.api_auth.AgencyMember"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "config.api_pagination.Pagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.api_auth.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": env_str("BEAT_API_RATE", "600/minute")},
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "config.api.AutoSchema",
+    # OPTIONS answers 405 like any method an endpoint does not have (no metadata pages).
+    "DEFAULT_METADATA_CLASS": None,
+}
+
+# The OpenAPI 3 schema at /api/schema/ and its documentation page (/api/docs/, Swagger UI), for
+# signed-in people and tokens. Swagger UI comes from drf-spectacular-sidecar (served as static
+# files: no CDN).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Beat API",
+    "DESCRIPTION": (
+        "The REST API of Beat, the social media desk. Authenticate with a personal API token "
+        "(`Authorization: Bearer beat_...`, created under Your settings → API tokens); it acts "
+        "in the agency it was created in, with your role there. Every error is "
+        '`{"error": {"code", "message", "fields"}}`.'
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "PostStatusEnum": "posts.models.PostStatus",
+        "TargetStatusEnum": "posts.models.TargetStatus",
+        "ConversationStatusEnum": "engagement.models.ConversationStatus",
+        "PlatformAccountStatusEnum": "accounts.models.PlatformAccountStatus",
+    },
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # Celery: Redis when REDIS_URL is set, else the filesystem transport under var/, so a worker and

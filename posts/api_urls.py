@@ -1,13 +1,19 @@
-"""The posts API under /api/v1/posts/ (the full REST API arrives with its own issue)."""
+"""The posts API's routes, under /api/v1/ (see posts/api.py)."""
 
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-from posts.api import PreviewView
+from posts.api import CalendarView, PostViewSet, PreviewSlashView, PreviewView
 
 app_name = "posts_api"
 
-# Both spellings answer directly: a POST must never meet a trailing-slash redirect.
+router = SimpleRouter()
+router.register("posts", PostViewSet, basename="post")
+
 urlpatterns: list = [
-    path("preview", PreviewView.as_view(), name="preview"),
-    path("preview/", PreviewView.as_view(), name="preview_slash"),
+    # Both spellings answer directly: a POST must never meet a trailing-slash redirect.
+    path("posts/preview", PreviewView.as_view(), name="preview"),
+    path("posts/preview/", PreviewSlashView.as_view(), name="preview_slash"),
+    path("calendar/", CalendarView.as_view(), name="calendar"),
+    *router.urls,
 ]
