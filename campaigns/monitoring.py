@@ -27,7 +27,6 @@ Where the posts come from:
 from __future__ import annotations
 
 import logging
-import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -51,6 +50,7 @@ from campaigns.models import (
     QueryKind,
     SearchCursor,
 )
+from config import leases
 from platforms.base import AuthExpired, InboundItem, Page, PlatformError, RateLimited
 
 log = logging.getLogger(__name__)
@@ -213,20 +213,13 @@ class SearchResult:
 
 
 def _claim(cursor_id: int) -> str | None:
-    """Conditional update: the token if this search may run now, None if held or not due."""
-    now = timezone.now()
-    token = uuid.uuid4().hex
-    lease = timedelta(seconds=_setting("BEAT_CAMPAIGN_LEASE_SECONDS", 300))
-    updated = SearchCursor.objects.filter(
-        Q(pk=cursor_id),
-        Q(lease_until__isnull=True) | Q(lease_until__lt=now),
-        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
-    ).update(claim_token=token, lease_until=now + lease, dispatched_at=None, updated_at=now)
-    return token if updated == 1 else None
+    """The token if this search may run now, None if it is held or not due."""
+    lease = _setting("BEAT_CAMPAIGN_LEASE_SECONDS", 300)
+    return leases.claim(SearchCursor, cursor_id, due_field="next_attempt_at", lease_seconds=lease)
 
 
 def _holder(cursor_id: int, token: str) -> QuerySet[SearchCursor]:
-    return SearchCursor.objects.filter(pk=cursor_id, claim_token=token)
+    return leases.holder(SearchCursor, cursor_id, token)
 
 
 def _record_failure(

@@ -43,6 +43,7 @@ from accounts.models import (
     User,
 )
 from accounts.services import notify, platform_account_set_status, require_admin
+from config import leases
 from engagement import triage
 from engagement.models import (
     CATEGORY_PRIORITY,
@@ -296,20 +297,13 @@ def pull_cursor_for(*, account: PlatformAccount) -> PullCursor:
 
 
 def _claim(cursor_id: int) -> str | None:
-    """Conditional update: the token if this pull may run now, None if it is held or not due."""
-    now = timezone.now()
-    token = uuid.uuid4().hex
-    lease = timedelta(seconds=_setting("BEAT_INBOX_LEASE_SECONDS", 300))
-    updated = PullCursor.objects.filter(
-        Q(pk=cursor_id),
-        Q(lease_until__isnull=True) | Q(lease_until__lt=now),
-        Q(next_pull_at__isnull=True) | Q(next_pull_at__lte=now),
-    ).update(claim_token=token, lease_until=now + lease, dispatched_at=None, updated_at=now)
-    return token if updated == 1 else None
+    """The token if this pull may run now, None if it is held or not due."""
+    lease = _setting("BEAT_INBOX_LEASE_SECONDS", 300)
+    return leases.claim(PullCursor, cursor_id, due_field="next_pull_at", lease_seconds=lease)
 
 
 def _holder(cursor_id: int, token: str) -> QuerySet[PullCursor]:
-    return PullCursor.objects.filter(pk=cursor_id, claim_token=token)
+    return leases.holder(PullCursor, cursor_id, token)
 
 
 def _our_post_ids(account: PlatformAccount) -> list[str]:
