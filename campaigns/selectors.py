@@ -157,12 +157,17 @@ def best_posts(*, campaign: Campaign, limit: int = 10) -> list[dict[str, Any]]:
     return rows
 
 
-def recent_uses(*, campaign: Campaign, limit: int = 20) -> list[PublicUse]:
-    return list(
+def public_uses(*, campaign: Campaign) -> QuerySet[PublicUse]:
+    """The campaign's public uses, newest post first."""
+    return (
         PublicUse.objects.filter(campaign=campaign)
         .select_related("public_post")
-        .order_by("-created_at", "-id")[:limit]
+        .order_by("-created_at", "-id")
     )
+
+
+def recent_uses(*, campaign: Campaign, limit: int = 20) -> list[PublicUse]:
+    return list(public_uses(campaign=campaign)[:limit])
 
 
 # --- The monitoring board ---------------------------------------------------------------------

@@ -8,10 +8,10 @@ from config.api import NotFoundView
 from config.health import healthz
 
 # The REST API, version 1: each app's api_urls.py, all under /api/v1/ (see config/api.py).
-# Campaigns (campaigns/api_urls.py) and the dashboards' figures are added here the same way.
 api_v1 = [
     path("", include("posts.api_urls")),  # posts/, posts/preview, calendar/
-    path("", include("engagement.api_urls")),  # inbox/
+    path("", include("engagement.api_urls")),  # inbox/, dashboards/
+    path("", include("campaigns.api_urls")),  # campaigns/, monitor/columns/
     path("", include("accounts.api_urls")),  # me/, platform-accounts/
 ]
 

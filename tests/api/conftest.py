@@ -19,7 +19,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import PlatformAccount, User
 from accounts.services import api_token_create, platform_account_connect
-from campaigns.models import Campaign
+from campaigns.models import Campaign, ColumnMatch, MonitorColumn, PublicPost, PublicUse
+from campaigns.services import monitor_column_create
 from engagement.models import CannedResponse, Conversation, Direction, Message
 from engagement.threads import canned_response_save
 from posts import publishing, workflow
@@ -113,6 +114,48 @@ class World:
 
     def message(self, conversation: Conversation) -> Message:
         return conversation.messages.filter(direction=Direction.INBOUND).first()
+
+    def new_campaign(self) -> Campaign:
+        n = next(_serial)
+        today = timezone.localdate()
+        return Campaign.objects.create(
+            agency=self.agency,
+            name=f"Campaign {n}",
+            hashtags="#StaySafe",
+            starts_on=today - timedelta(days=3),
+            ends_on=today + timedelta(days=3),
+        )
+
+    def column(self) -> MonitorColumn:
+        return monitor_column_create(
+            agency=self.agency, by=self.cast.officer, query=f"#DriveSafe{next(_serial)}"
+        )
+
+    def public_post(self, column: MonitorColumn | None = None) -> PublicPost:
+        """A public post using the campaign's hashtag, counted for it (and shown in `column`)."""
+        n = next(_serial)
+        at = timezone.now() - timedelta(minutes=10)
+        found = PublicPost.objects.create(
+            agency=self.agency,
+            platform="x",
+            external_id=f"public-{self.agency.slug}-{n}",
+            author_handle=f"citizen{n}",
+            text="Slow down near schools #DriveSafe",
+            created_at=at,
+            likes=2,
+        )
+        PublicUse.objects.create(
+            agency=self.agency,
+            campaign=self.campaign,
+            public_post=found,
+            hashtags=["#DriveSafe"],
+            created_at=at,
+        )
+        if column is not None:
+            ColumnMatch.objects.create(
+                agency=self.agency, column=column, public_post=found, created_at=at
+            )
+        return found
 
 
 def make_world(cast: Cast, sandbox) -> World:

@@ -17,6 +17,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.roles import SECTION_ROLES
+from campaigns.services import MANAGER_ROLES, MONITOR_ROLES
 from tests.api.conftest import World
 
 API_PREFIX = "api/v1/"
@@ -73,6 +75,13 @@ class Operation:
     section: str
     build: Callable[[World, User], Call]
     html: Html | None = None
+    # Where the service narrows the section's roles (campaigns.services.MANAGER_ROLES, ...),
+    # as the HTML page does: the roles that may use it.
+    roles: frozenset[str] | None = None
+
+    @property
+    def allowed_roles(self) -> set[str]:
+        return set(self.roles if self.roles is not None else SECTION_ROLES[self.section])
 
     def url(self, call: Call) -> str:
         return reverse(self.name, kwargs=call.kwargs)
@@ -103,6 +112,33 @@ def _hide(world: World, caller: User) -> Call:
         kwargs={"pk": conversation.pk, "message_id": world.message(conversation).pk},
         data={"reason": "Abusive language."},
     )
+
+
+def _campaign_data(world: World, caller: User) -> dict:
+    today = timezone.localdate()
+    return {
+        "name": "Slow down near schools",
+        "hashtags": "#SlowDown #DriveSafe",
+        "starts_on": today.isoformat(),
+        "ends_on": (today + timedelta(days=30)).isoformat(),
+        "target_accounts": [world.x.pk],
+        "goal_kind": "public_uses",
+        "goal_target": 100,
+    }
+
+
+def _campaign(data: dict | None = None, *, new: bool = False):
+    def build(world: World, caller: User) -> Call:
+        campaign = world.new_campaign() if new else world.campaign
+        return Call(kwargs={"pk": campaign.pk}, data=dict(data or {}))
+
+    return build
+
+
+def _column(world: World, caller: User) -> Call:
+    column = world.column()
+    world.public_post(column)
+    return Call(kwargs={"pk": column.pk})
 
 
 def _page(path: str) -> Callable[[World, Call], str]:
@@ -296,6 +332,136 @@ OPERATIONS: list[Operation] = [
         "get",
         "calendar",
         lambda w, u: Call(kwargs={"pk": w.x.pk}),
+    ),
+]
+
+OPERATIONS += [
+    # --- campaigns and the monitoring board ------------------------------------------------
+    Operation(
+        "campaigns_api:campaign-list",
+        "get",
+        "campaigns",
+        lambda w, u: Call(data={"active": "true"}),
+        Html("get", _page("/campaigns/")),
+    ),
+    Operation(
+        "campaigns_api:campaign-list",
+        "post",
+        "campaigns",
+        lambda w, u: Call(data=_campaign_data(w, u)),
+        Html("get", _page("/campaigns/new/")),
+        roles=MANAGER_ROLES,
+    ),
+    Operation(
+        "campaigns_api:campaign-detail",
+        "get",
+        "campaigns",
+        _campaign(),
+        Html("get", _page("/campaigns/{pk}/")),
+    ),
+    Operation(
+        "campaigns_api:campaign-detail",
+        "patch",
+        "campaigns",
+        _campaign({"name": "Road safety week", "goal_target": 500}),
+        Html("get", _page("/campaigns/{pk}/edit/")),
+        roles=MANAGER_ROLES,
+    ),
+    Operation(
+        "campaigns_api:campaign-detail",
+        "delete",
+        "campaigns",
+        _campaign(new=True),
+        # The page asks first; it is gone by the time the browser asks.
+        Html("get", lambda w, c: f"/campaigns/{w.new_campaign().pk}/delete/"),
+        roles=MANAGER_ROLES,
+    ),
+    Operation(
+        "campaigns_api:campaign-uses",
+        "get",
+        "campaigns",
+        lambda w, u: Call(kwargs={"pk": w.campaign.pk}, data={"page_size": 10}),
+        Html("get", _page("/campaigns/{pk}/")),
+    ),
+    Operation(
+        "campaigns_api:column-list",
+        "get",
+        "campaigns",
+        lambda w, u: Call(),
+        Html("get", _page("/campaigns/monitor/")),
+    ),
+    Operation(
+        "campaigns_api:column-list",
+        "post",
+        "campaigns",
+        lambda w, u: Call(data={"query": "road closed", "accounts": [w.x.pk]}),
+        Html("post", _page("/campaigns/monitor/")),
+        roles=MONITOR_ROLES,
+    ),
+    Operation(
+        "campaigns_api:column-detail",
+        "delete",
+        "campaigns",
+        _column,
+        Html("post", lambda w, c: f"/campaigns/monitor/{w.column().pk}/remove/"),
+        roles=MONITOR_ROLES,
+    ),
+    Operation(
+        "campaigns_api:column-matches",
+        "get",
+        "campaigns",
+        _column,
+        Html("get", _page("/campaigns/monitor/{pk}/")),
+    ),
+    # --- dashboards (read only) ------------------------------------------------------------
+    Operation(
+        "engagement_api:dashboard_overview",
+        "get",
+        "dashboards",
+        lambda w, u: Call(data={"platform": "x"}),
+        Html("get", _page("/dashboards/")),
+    ),
+    Operation(
+        "engagement_api:dashboard_account",
+        "get",
+        "dashboards",
+        lambda w, u: Call(kwargs={"pk": w.x.pk}),
+        Html("get", _page("/dashboards/accounts/{pk}/")),
+    ),
+    Operation(
+        "engagement_api:dashboard_post",
+        "get",
+        "dashboards",
+        lambda w, u: Call(kwargs={"pk": w.draft().pk}),
+        Html("get", _page("/dashboards/posts/{pk}/")),
+    ),
+    Operation(
+        "engagement_api:dashboard_styles",
+        "get",
+        "dashboards",
+        lambda w, u: Call(data={"style": "narrative"}),
+        Html("get", _page("/dashboards/styles/")),
+    ),
+    Operation(
+        "engagement_api:dashboard_inbox",
+        "get",
+        "dashboards",
+        lambda w, u: Call(data={"account": w.x.pk}),
+        Html("get", _page("/dashboards/inbox/")),
+    ),
+    Operation(
+        "engagement_api:dashboard_campaigns",
+        "get",
+        "dashboards",
+        lambda w, u: Call(),
+        Html("get", _page("/dashboards/campaigns/")),
+    ),
+    Operation(
+        "engagement_api:dashboard_audience",
+        "get",
+        "dashboards",
+        lambda w, u: Call(),
+        Html("get", _page("/dashboards/audience/")),
     ),
 ]
 

@@ -29,7 +29,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from schemathesis.config import SchemathesisConfig
 
 from accounts.models import PlatformAccount, User
-from campaigns.models import Campaign
+from campaigns.models import Campaign, MonitorColumn
 from engagement.models import CannedResponse, Conversation, Message
 from engagement.threads import conversation_note_add
 from posts.models import Post
@@ -51,6 +51,8 @@ def _seed(world: World) -> None:
     for _ in range(3):
         conversation = world.conversation()
         conversation_note_add(conversation=conversation, text="Seen.", by=world.cast.officer)
+        world.new_campaign()
+        world.public_post(world.column())
 
 
 def _ids(*querysets) -> list[int]:
@@ -70,6 +72,7 @@ def _dictionaries(world: World, other: World) -> dict:
         "campaigns": _ids(Campaign.objects.filter(agency__in=agencies)),
         "people": _ids(User.objects.filter(memberships__agency__in=agencies)),
         "canned": _ids(CannedResponse.objects.filter(agency__in=agencies)),
+        "columns": _ids(MonitorColumn.objects.filter(agency__in=agencies)),
     }
     return {name: {"values": ids} for name, ids in values.items()}
 
@@ -122,6 +125,8 @@ def api_schema(fuzz_token, world, other_world, wsgi_app_in_the_test_transaction)
                 "body.assignee": _use("people"),
                 "body.in_reply_to": _use("messages"),
                 "body.canned_response": _use("canned"),
+                "body.target_accounts[*]": _use("accounts"),
+                "body.owner": _use("people"),
                 "query.account": _use("accounts"),
                 "query.campaign": _use("campaigns"),
                 "query.author": _use("people"),
@@ -142,6 +147,22 @@ def api_schema(fuzz_token, world, other_world, wsgi_app_in_the_test_transaction)
                 {
                     "include-path-regex": r"^/api/v1/platform-accounts/\{id\}/",
                     "parameters": {"path.id": _use("accounts")},
+                },
+                {
+                    "include-path-regex": r"^/api/v1/campaigns/\{id\}/",
+                    "parameters": {"path.id": _use("campaigns")},
+                },
+                {
+                    "include-path-regex": r"^/api/v1/monitor/columns/\{id\}/",
+                    "parameters": {"path.id": _use("columns")},
+                },
+                {
+                    "include-path-regex": r"^/api/v1/dashboards/accounts/\{id\}/",
+                    "parameters": {"path.id": _use("accounts")},
+                },
+                {
+                    "include-path-regex": r"^/api/v1/dashboards/posts/\{id\}/",
+                    "parameters": {"path.id": _use("posts")},
                 },
             ],
             "generation": {

@@ -20,10 +20,11 @@ from django.utils import timezone
 from rest_framework import serializers
 
 import accounts.api
+import campaigns.serializers
 import engagement.serializers
 import posts.serializers
 from accounts.models import Agency, ApiToken, PlatformAccount, User
-from campaigns.models import Campaign
+from campaigns.models import Campaign, ColumnMatch, MonitorColumn, PublicPost, PublicUse
 from engagement.models import (
     CannedResponse,
     Conversation,
@@ -378,6 +379,164 @@ def _account(b, a: World, bw: World):
         assert_not_found(b.get(url("accounts_api:platform_account-detail", pk=account.pk)))
 
 
+# --- campaigns and the monitoring board ---------------------------------------------------------
+
+
+@case("campaigns_api:campaign-list", "get", Campaign, PlatformAccount, User)
+def _campaigns(b, a: World, bw: World):
+    a.public_post()
+    Campaign.objects.filter(pk=a.campaign.pk).update(owner=a.cast.supervisor)
+    a.campaign.target_accounts.set([a.x])
+    for query in ({}, {"active": "true"}, {"running_on": timezone.localdate().isoformat()}):
+        response = b.get(url("campaigns_api:campaign-list"), query)
+        assert listed_ids(response) == {bw.campaign.pk}
+        row = response.json()["results"][0]
+        assert row["figures"]["public_uses"] == 0 and row["target_accounts"] == []
+
+
+@case("campaigns_api:campaign-list", "post", Campaign, PlatformAccount, User)
+def _campaign_create(b, a: World, bw: World):
+    today = timezone.localdate().isoformat()
+    response = b.post(
+        url("campaigns_api:campaign-list"),
+        {
+            "name": "Borrowed",
+            "hashtags": "#DriveSafe",
+            "starts_on": today,
+            "ends_on": today,
+            "goal_kind": "reach",
+            "goal_target": 10,
+            "target_accounts": [a.x.pk],
+            "owner": a.cast.supervisor.pk,
+        },
+        format="json",
+    )
+    assert_refused_field(response, "target_accounts", "owner")
+    assert not Campaign.objects.filter(name="Borrowed").exists()
+
+
+@case("campaigns_api:campaign-detail", "get", Campaign, PublicUse, PublicPost)
+def _campaign_detail(b, a: World, bw: World):
+    a.public_post()
+    assert_not_found(b.get(url("campaigns_api:campaign-detail", pk=a.campaign.pk)))
+
+
+@case("campaigns_api:campaign-detail", "patch", Campaign, PlatformAccount, User)
+def _campaign_edit(b, a: World, bw: World):
+    assert_not_found(
+        b.patch(
+            url("campaigns_api:campaign-detail", pk=a.campaign.pk),
+            {"name": "Hacked"},
+            format="json",
+        )
+    )
+    assert Campaign.objects.get(pk=a.campaign.pk).name != "Hacked"
+    response = b.patch(
+        url("campaigns_api:campaign-detail", pk=bw.campaign.pk),
+        {"target_accounts": [a.x.pk], "owner": a.cast.admin.pk},
+        format="json",
+    )
+    assert_refused_field(response, "target_accounts", "owner")
+
+
+@case("campaigns_api:campaign-detail", "delete", Campaign)
+def _campaign_delete(b, a: World, bw: World):
+    assert_not_found(b.delete(url("campaigns_api:campaign-detail", pk=a.campaign.pk)))
+    assert Campaign.objects.filter(pk=a.campaign.pk).exists()
+
+
+@case("campaigns_api:campaign-uses", "get", Campaign, PublicUse, PublicPost)
+def _campaign_uses(b, a: World, bw: World):
+    a.public_post()
+    ours = bw.public_post()
+    assert_not_found(b.get(url("campaigns_api:campaign-uses", pk=a.campaign.pk)))
+    response = b.get(url("campaigns_api:campaign-uses", pk=bw.campaign.pk))
+    assert [row["public_post"]["id"] for row in response.json()["results"]] == [ours.pk]
+
+
+@case("campaigns_api:column-list", "get", MonitorColumn, PlatformAccount)
+def _columns(b, a: World, bw: World):
+    a.column()
+    ours = bw.column()
+    assert listed_ids(b.get(url("campaigns_api:column-list"))) == {ours.pk}
+
+
+@case("campaigns_api:column-list", "post", MonitorColumn, PlatformAccount)
+def _column_create(b, a: World, bw: World):
+    response = b.post(
+        url("campaigns_api:column-list"),
+        {"query": "#Borrowed", "accounts": [a.x.pk]},
+        format="json",
+    )
+    assert_refused_field(response, "accounts")
+    assert not MonitorColumn.objects.filter(query="#Borrowed").exists()
+
+
+@case("campaigns_api:column-detail", "delete", MonitorColumn)
+def _column_delete(b, a: World, bw: World):
+    theirs = a.column()
+    assert_not_found(b.delete(url("campaigns_api:column-detail", pk=theirs.pk)))
+    assert MonitorColumn.objects.filter(pk=theirs.pk).exists()
+
+
+@case("campaigns_api:column-matches", "get", MonitorColumn, ColumnMatch, PublicPost)
+def _column_matches(b, a: World, bw: World):
+    theirs = a.column()
+    a.public_post(theirs)
+    assert_not_found(b.get(url("campaigns_api:column-matches", pk=theirs.pk)))
+
+
+# --- dashboards ----------------------------------------------------------------------------------
+
+
+def _dashboard(name: str, shown: Callable[[dict], set[int]] | None = None, kind: str = ""):
+    """A's account in the filter is a field error; B's figures never name A's accounts (or
+    campaigns, with kind="campaigns")."""
+
+    def run(b, a: World, bw: World):
+        assert_refused_field(b.get(url(name), {"account": a.x.pk}), "account")
+        if shown is not None:
+            response = b.get(url(name))
+            assert response.status_code == 200, response.content
+            ids = shown(response.json())
+            theirs = {a.campaign.pk} if kind == "campaigns" else {a.x.pk, a.fb.pk}
+            ours = {bw.campaign.pk} if kind == "campaigns" else {bw.x.pk, bw.fb.pk}
+            assert ids == ours and not ids & theirs, ids
+
+    return run
+
+
+def _accounts_of(key: str) -> Callable[[dict], set[int]]:
+    return lambda data: {line["account_id"] for line in data[key]}
+
+
+for _name, _covers, _shown, _kind in (
+    ("engagement_api:dashboard_overview", {PlatformAccount}, _accounts_of("accounts"), ""),
+    ("engagement_api:dashboard_styles", {PlatformAccount}, None, ""),
+    ("engagement_api:dashboard_inbox", {PlatformAccount}, None, ""),
+    (
+        "engagement_api:dashboard_campaigns",
+        {PlatformAccount, Campaign},
+        lambda data: {line["campaign_id"] for line in data["lines"]},
+        "campaigns",
+    ),
+    ("engagement_api:dashboard_audience", {PlatformAccount}, _accounts_of("lines"), ""),
+):
+    Case(_name, "get", _covers, _dashboard(_name, _shown, _kind))
+
+
+@case("engagement_api:dashboard_account", "get", PlatformAccount)
+def _dashboard_account(b, a: World, bw: World):
+    for account in (a.x, a.fb):
+        assert_not_found(b.get(url("engagement_api:dashboard_account", pk=account.pk)))
+
+
+@case("engagement_api:dashboard_post", "get", Post)
+def _dashboard_post(b, a: World, bw: World):
+    for post in _a_post_of_every_kind(a):
+        assert_not_found(b.get(url("engagement_api:dashboard_post", pk=post.pk)))
+
+
 # --- The checks ----------------------------------------------------------------------------------
 
 
@@ -390,7 +549,7 @@ def test_every_route_has_an_isolation_case():
 def _exposed_models() -> set[type]:
     """Every model a serializer of the API presents (found in the API's modules)."""
     models = set()
-    for module in (posts.serializers, engagement.serializers, accounts.api):
+    for module in (posts.serializers, engagement.serializers, accounts.api, campaigns.serializers):
         for _name, obj in inspect.getmembers(module, inspect.isclass):
             if issubclass(obj, serializers.ModelSerializer) and obj.__module__ == module.__name__:
                 models.add(obj.Meta.model)
