@@ -366,6 +366,8 @@ BEAT_PLATFORM_TIMEOUT_SECONDS = env_int("BEAT_PLATFORM_TIMEOUT_SECONDS", 15)
 # Analytics collection (see engagement/metrics.py). A refresh also reads an account's posts that
 # come due within this many seconds, so one platform call serves more of them.
 BEAT_METRICS_COALESCE_SECONDS = env_int("BEAT_METRICS_COALESCE_SECONDS", 300)
+# How often a post is read in its first day; 0 means the standard 15 minutes.
+BEAT_METRICS_YOUNG_EVERY_SECONDS = env_int("BEAT_METRICS_YOUNG_EVERY_SECONDS", 0)
 # Campaign monitoring (see campaigns/monitoring.py): how often beat searches the hashtags.
 BEAT_CAMPAIGN_SEARCH_EVERY_SECONDS = env_int("BEAT_CAMPAIGN_SEARCH_EVERY_SECONDS", 60)
 

@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.helpers import needs
+
 AGENCY_TZ = ZoneInfo("Europe/London")  # seed_demo's agency
 X_ACCOUNT = ("x", "1700000000000000001")
 FACEBOOK_ACCOUNT = ("facebook", "100200300400500")
@@ -67,12 +69,6 @@ def post_id_from(url: str) -> int:
     found = re.search(r"/posts/(\d+)/", url)
     assert found, url
     return int(found.group(1))
-
-
-def needs(story: dict, key: str, journey: str) -> object:
-    if key not in story:
-        pytest.fail(f"{journey} did not complete, so this journey has nothing to work on")
-    return story[key]
 
 
 # --- a. The press officer writes, checks, schedules and submits a post -------------------------

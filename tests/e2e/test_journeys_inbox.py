@@ -17,11 +17,10 @@ This module's name sorts after test_journeys.py, so it runs after journeys a-d (
 from __future__ import annotations
 
 import re
-import time
 
-import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
+from tests.e2e.helpers import needs, wait_until
 from tests.e2e.stack import SANDBOX_SEED
 
 # Sandbox accounts (seed_demo), by the platform name the inbox shows.
@@ -40,27 +39,6 @@ CANNED_TEXT = (
 URGENT_GRACE_S = 240
 # From sending (or approving) the reply to the publishing engine putting it on the platform.
 REPLY_GRACE_S = 150
-
-
-def needs(story: dict, key: str, journey: str) -> object:
-    if key not in story:
-        pytest.fail(f"{journey} did not complete, so this journey has nothing to work on")
-    return story[key]
-
-
-def wait_until(page: Page, shot, stack, what: str, done, timeout_s: float, why: str = "") -> None:
-    """Reload `page` every 3 s until `done()`; on time-out, a screenshot and a clear failure."""
-    deadline = time.monotonic() + timeout_s
-    while not done():
-        if time.monotonic() > deadline:
-            shot(page, f"inbox {what} timed out")
-            stack.check_alive()
-            pytest.fail(
-                f"{what}: not within {timeout_s:.0f} s. {why}\n"
-                f"{page.url}:\n{page.inner_text('main')}"
-            )
-        page.wait_for_timeout(3000)
-        page.reload()
 
 
 def test_officer_answers_the_urgent_reply_with_a_canned_response(new_page, shot, story, stack):

@@ -123,6 +123,14 @@ def test_the_schedule_is_every_15_minutes_for_a_day_then_daily_until_30_days():
     assert after(45 * DAY) is None
 
 
+def test_the_first_day_interval_can_be_shortened_for_the_browser_tests(settings):
+    settings.BEAT_METRICS_YOUNG_EVERY_SECONDS = 60
+    t0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
+    at = t0 + 5 * MINUTE
+    assert metrics.next_refresh_after(published_at=t0, at=at) == at + MINUTE
+    assert metrics.next_refresh_after(published_at=t0, at=t0 + 2 * DAY) == t0 + 3 * DAY
+
+
 def test_readings_follow_the_schedule_and_stop_after_30_days(cast, accounts, sandbox):
     [target] = publish(cast, accounts.x)
     t0 = target.published_at
