@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -51,6 +50,7 @@ from campaigns.models import (
     SearchCursor,
 )
 from config import leases
+from config.tuning import int_setting
 from platforms.base import AuthExpired, InboundItem, Page, PlatformError, RateLimited
 
 log = logging.getLogger(__name__)
@@ -60,23 +60,19 @@ INBOX_SCAN_LIMIT = 2000  # inbox messages read per Facebook search; the cursor s
 BACKFILL_LIMIT = 5000  # stored public posts looked at when a campaign or column is saved
 
 
-def _setting(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
-
-
 def search_interval() -> timedelta:
     """How long after a search the same cursor is due again.
 
     A little under the beat period, so a search that finished just after the dispatcher ran
     is due at its next run rather than the one after.
     """
-    every = _setting("BEAT_CAMPAIGN_SEARCH_EVERY_SECONDS", 60)
+    every = int_setting("BEAT_CAMPAIGN_SEARCH_EVERY_SECONDS", 60)
     return timedelta(seconds=max(5, every - 15))
 
 
 def _backoff(failures: int) -> timedelta:
-    base = _setting("BEAT_CAMPAIGN_SEARCH_EVERY_SECONDS", 60)
-    cap = _setting("BEAT_CAMPAIGN_BACKOFF_CAP_SECONDS", 900)
+    base = int_setting("BEAT_CAMPAIGN_SEARCH_EVERY_SECONDS", 60)
+    cap = int_setting("BEAT_CAMPAIGN_BACKOFF_CAP_SECONDS", 900)
     return timedelta(seconds=min(cap, base * 2 ** max(0, failures - 1)))
 
 
@@ -154,7 +150,7 @@ def dispatch_searches(*, now: datetime | None = None, limit: int | None = None) 
     from campaigns import tasks
 
     now = now or timezone.now()
-    limit = limit or _setting("BEAT_CAMPAIGN_DISPATCH_BATCH", 500)
+    limit = limit or int_setting("BEAT_CAMPAIGN_DISPATCH_BATCH", 500)
     wanted = wanted_searches(now=now)
     if not wanted:
         return []
@@ -173,7 +169,7 @@ def dispatch_searches(*, now: datetime | None = None, limit: int | None = None) 
         ).values_list("pk", "account_id", "kind", "query")
         if (account_id, kind, key) in keys
     ]
-    stale = now - timedelta(seconds=_setting("BEAT_CAMPAIGN_DISPATCH_STALE_SECONDS", 120))
+    stale = now - timedelta(seconds=int_setting("BEAT_CAMPAIGN_DISPATCH_STALE_SECONDS", 120))
     with transaction.atomic():
         due = list(
             _locked(
@@ -214,7 +210,7 @@ class SearchResult:
 
 def _claim(cursor_id: int) -> str | None:
     """The token if this search may run now, None if it is held or not due."""
-    lease = _setting("BEAT_CAMPAIGN_LEASE_SECONDS", 300)
+    lease = int_setting("BEAT_CAMPAIGN_LEASE_SECONDS", 300)
     return leases.claim(SearchCursor, cursor_id, due_field="next_attempt_at", lease_seconds=lease)
 
 
@@ -320,7 +316,7 @@ def _platform_page(*, account: PlatformAccount, kind: str, key: str, since: str 
     from posts.publishing import client_for_account
 
     client = client_for_account(account)
-    first_pages = _setting("BEAT_CAMPAIGN_FIRST_SEARCH_PAGES", 3)
+    first_pages = int_setting("BEAT_CAMPAIGN_FIRST_SEARCH_PAGES", 3)
     query = _spelling(account.agency_id, kind, key)
     return client.search(query, since, max_pages=None if since else first_pages)
 

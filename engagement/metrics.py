@@ -29,7 +29,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, QuerySet, Value
 from django.db.models.functions import Coalesce, NullIf
@@ -37,6 +36,7 @@ from django.utils import timezone
 
 from accounts.models import Agency, PlatformAccount, PlatformAccountStatus
 from accounts.services import platform_account_set_status
+from config.tuning import int_setting
 from engagement.models import AccountSnapshot, Direction, Message, MetricSnapshot, TargetMetrics
 from platforms.base import AccountStats, AuthExpired, PlatformError, RateLimited, Rejected
 from posts.models import Post, PostKind, PostTarget, TargetStatus
@@ -63,14 +63,10 @@ AUTH_EXPIRED_WAIT = timedelta(days=1)
 FIGURES = ("impressions", "likes", "replies", "shares", "quotes", "bookmarks")
 
 
-def _setting(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
-
-
 def young_every() -> timedelta:
     """How often a post is read in its first day: 15 minutes (`BEAT_METRICS_YOUNG_EVERY_SECONDS`
     shortens it for the browser tests, which cannot wait a quarter of an hour)."""
-    return timedelta(seconds=_setting("BEAT_METRICS_YOUNG_EVERY_SECONDS", 0)) or YOUNG_EVERY
+    return timedelta(seconds=int_setting("BEAT_METRICS_YOUNG_EVERY_SECONDS", 0)) or YOUNG_EVERY
 
 
 def next_refresh_after(*, published_at: datetime, at: datetime) -> datetime | None:
@@ -128,7 +124,7 @@ def track_recent_targets(*, now: datetime | None = None, limit: int | None = Non
     many were created.
     """
     now = now or timezone.now()
-    limit = limit or _setting("BEAT_METRICS_TRACK_BATCH", 500)
+    limit = limit or int_setting("BEAT_METRICS_TRACK_BATCH", 500)
     since = now - COLLECT_FOR
     created = 0
     for agency_id in Agency.objects.order_by("pk").values_list("pk", flat=True):
@@ -202,7 +198,7 @@ def refresh_due_metrics(*, now: datetime | None = None, limit: int | None = None
     """
     fixed = now
     now = now or timezone.now()
-    budget = limit or _setting("BEAT_METRICS_BATCH", 500)
+    budget = limit or int_setting("BEAT_METRICS_BATCH", 500)
     result = RefreshResult()
     due_accounts = set(
         TargetMetrics.objects.filter(next_refresh_at__lte=now)
@@ -214,8 +210,8 @@ def refresh_due_metrics(*, now: datetime | None = None, limit: int | None = None
     accounts = list(
         PlatformAccount.objects.filter(pk__in=due_accounts).select_related("agency").order_by("pk")
     )
-    horizon = now + timedelta(seconds=_setting("BEAT_METRICS_COALESCE_SECONDS", 300))
-    lease_for = timedelta(seconds=_setting("BEAT_METRICS_LEASE_SECONDS", 600))
+    horizon = now + timedelta(seconds=int_setting("BEAT_METRICS_COALESCE_SECONDS", 300))
+    lease_for = timedelta(seconds=int_setting("BEAT_METRICS_LEASE_SECONDS", 600))
     inactive = [a.pk for a in accounts if a.status != PlatformAccountStatus.ACTIVE]
     if inactive:
         result.parked = _park(inactive, now)
@@ -276,7 +272,7 @@ def _refresh_account(
     gone = [c for c in claimed if not c.published]
     if gone:
         result.stopped += _record(gone, {}, lease, fixed or timezone.now()).stopped
-    size = max(1, min(MAX_IDS_PER_CALL, _setting("BEAT_METRICS_IDS_PER_CALL", MAX_IDS_PER_CALL)))
+    size = max(1, min(MAX_IDS_PER_CALL, int_setting("BEAT_METRICS_IDS_PER_CALL", MAX_IDS_PER_CALL)))
     chunks = [live[i : i + size] for i in range(0, len(live), size)]
     for index, chunk in enumerate(chunks):
         waiting = [c.pk for rest in chunks[index:] for c in rest]
@@ -302,7 +298,7 @@ def _refresh_account(
             return
         except PlatformError as exc:
             log.info("metrics of %s unavailable: %s", account, exc)
-            backoff = timedelta(seconds=_setting("BEAT_METRICS_BACKOFF_SECONDS", 300))
+            backoff = timedelta(seconds=int_setting("BEAT_METRICS_BACKOFF_SECONDS", 300))
             _defer(waiting, lease, now + backoff)
             result.failed.append(account.pk)
             return

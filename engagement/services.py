@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Model, Q, QuerySet
@@ -44,6 +43,7 @@ from accounts.models import (
 )
 from accounts.services import notify, platform_account_set_status, require_admin
 from config import leases
+from config.tuning import int_setting
 from engagement import triage
 from engagement.models import (
     CATEGORY_PRIORITY,
@@ -71,17 +71,13 @@ INSERT_BATCH = 1500
 UPDATE_BATCH = 100  # rows per bulk_update statement (one CASE branch per row and column)
 
 
-def _setting(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
-
-
 def pull_interval() -> timedelta:
-    return timedelta(seconds=_setting("BEAT_INBOX_PULL_EVERY_SECONDS", 60))
+    return timedelta(seconds=int_setting("BEAT_INBOX_PULL_EVERY_SECONDS", 60))
 
 
 def _backoff(failures: int) -> timedelta:
-    base = _setting("BEAT_INBOX_PULL_EVERY_SECONDS", 60)
-    cap = _setting("BEAT_INBOX_BACKOFF_CAP_SECONDS", 900)
+    base = int_setting("BEAT_INBOX_PULL_EVERY_SECONDS", 60)
+    cap = int_setting("BEAT_INBOX_BACKOFF_CAP_SECONDS", 900)
     return timedelta(seconds=min(cap, base * 2 ** max(0, failures - 1)))
 
 
@@ -298,7 +294,7 @@ def pull_cursor_for(*, account: PlatformAccount) -> PullCursor:
 
 def _claim(cursor_id: int) -> str | None:
     """The token if this pull may run now, None if it is held or not due."""
-    lease = _setting("BEAT_INBOX_LEASE_SECONDS", 300)
+    lease = int_setting("BEAT_INBOX_LEASE_SECONDS", 300)
     return leases.claim(PullCursor, cursor_id, due_field="next_pull_at", lease_seconds=lease)
 
 
@@ -308,8 +304,8 @@ def _holder(cursor_id: int, token: str) -> QuerySet[PullCursor]:
 
 def _our_post_ids(account: PlatformAccount) -> list[str]:
     """Our recently published posts on this account, newest first: the threads to read."""
-    since = timezone.now() - timedelta(days=_setting("BEAT_INBOX_POST_WINDOW_DAYS", 7))
-    limit = _setting("BEAT_INBOX_MAX_POSTS", 50)
+    since = timezone.now() - timedelta(days=int_setting("BEAT_INBOX_POST_WINDOW_DAYS", 7))
+    limit = int_setting("BEAT_INBOX_MAX_POSTS", 50)
     return list(
         PostTarget.objects.filter(
             account=account, status=TargetStatus.PUBLISHED, published_at__gte=since
@@ -352,7 +348,7 @@ def account_pull(*, account_id: int) -> PullResult:
         shared = _PullShared(account.agency)
         # Both clients already read every platform page since the cursor in one call, so one
         # round is the default; a higher cap fetches again while the cursor keeps moving.
-        for _page in range(max(1, _setting("BEAT_INBOX_MAX_PAGES", 1))):
+        for _page in range(max(1, int_setting("BEAT_INBOX_MAX_PAGES", 1))):
             page = client.fetch_inbound(since, our_ids)
             stored = _store_page(
                 account=account, cursor_id=cursor.pk, token=token, page=page, shared=shared
@@ -1006,7 +1002,7 @@ def dispatch_pulls(*, now: datetime | None = None, limit: int | None = None) -> 
     from engagement import tasks
 
     now = now or timezone.now()
-    limit = limit or _setting("BEAT_INBOX_DISPATCH_BATCH", 500)
+    limit = limit or int_setting("BEAT_INBOX_DISPATCH_BATCH", 500)
     missing = PlatformAccount.objects.filter(
         status=PlatformAccountStatus.ACTIVE, pull_cursor__isnull=True
     ).values_list("pk", "agency_id")
@@ -1014,7 +1010,7 @@ def dispatch_pulls(*, now: datetime | None = None, limit: int | None = None) -> 
         [PullCursor(account_id=pk, agency_id=agency_id) for pk, agency_id in missing],
         ignore_conflicts=True,
     )
-    stale = now - timedelta(seconds=_setting("BEAT_INBOX_DISPATCH_STALE_SECONDS", 120))
+    stale = now - timedelta(seconds=int_setting("BEAT_INBOX_DISPATCH_STALE_SECONDS", 120))
     with transaction.atomic():
         due = list(
             _locked(

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_batch, audit_record
 from accounts.models import PlatformAccount, PlatformAccountStatus, Role, User
 from accounts.services import notify, platform_account_set_status
+from config.tuning import int_setting
 from platforms.base import (
     AuthExpired,
     Media,
@@ -44,12 +45,8 @@ from posts.models import TARGET_DONE, Post, PostKind, PostStatus, PostTarget, Ta
 log = logging.getLogger(__name__)
 
 
-def _setting(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
-
-
 def lease_seconds() -> int:
-    return _setting("BEAT_PUBLISH_LEASE_SECONDS", 120)
+    return int_setting("BEAT_PUBLISH_LEASE_SECONDS", 120)
 
 
 _clients = threading.local()
@@ -63,7 +60,7 @@ def client_for_account(account: PlatformAccount) -> PlatformClient:
     reused while the account's credentials and the settings stay the same, so a worker keeps
     its connections to the platform open and does not decrypt and rebuild for every post.
     """
-    timeout = _setting("BEAT_PLATFORM_TIMEOUT_SECONDS", 15)
+    timeout = int_setting("BEAT_PLATFORM_TIMEOUT_SECONDS", 15)
     key = (
         account.pk,
         account.credentials_ciphertext,
@@ -165,12 +162,12 @@ def dispatch_due(*, now: datetime | None = None, limit: int | None = None) -> li
     from posts import tasks
 
     now = now or timezone.now()
-    limit = limit or _setting("BEAT_DISPATCH_BATCH", 500)
-    stale = now - timedelta(seconds=_setting("BEAT_QUEUED_STALE_SECONDS", 60))
+    limit = limit or int_setting("BEAT_DISPATCH_BATCH", 500)
+    stale = now - timedelta(seconds=int_setting("BEAT_QUEUED_STALE_SECONDS", 60))
     queued: list[int] = []
     # Batch after batch until nothing more is due, so a burst (thousands of posts due at one
     # moment) is queued in this run rather than over the next several.
-    for _batch in range(_setting("BEAT_DISPATCH_MAX_BATCHES", 20)):
+    for _batch in range(int_setting("BEAT_DISPATCH_MAX_BATCHES", 20)):
         with transaction.atomic():
             due = list(
                 _locked(
@@ -333,7 +330,7 @@ def _find_published(client: PlatformClient, target: PostTarget) -> tuple[str, st
     post = target.post
     text = post.text_for(target.account.platform).strip()
     since = target.created_at - timedelta(minutes=5)
-    limit = _setting("BEAT_RECONCILE_LOOKBACK", 50)
+    limit = int_setting("BEAT_RECONCILE_LOOKBACK", 50)
     if post.in_reply_to_external_id:
         candidates = client.recent_replies(post.in_reply_to_external_id, limit=limit)
     else:
@@ -346,8 +343,8 @@ def _find_published(client: PlatformClient, target: PostTarget) -> tuple[str, st
 
 def _backoff(attempt: int) -> timedelta:
     """Exponential backoff with full jitter: up to base * 2^(attempt-1), capped."""
-    base = _setting("BEAT_PUBLISH_BACKOFF_BASE_SECONDS", 10)
-    cap = _setting("BEAT_PUBLISH_BACKOFF_CAP_SECONDS", 600)
+    base = int_setting("BEAT_PUBLISH_BACKOFF_BASE_SECONDS", 10)
+    cap = int_setting("BEAT_PUBLISH_BACKOFF_CAP_SECONDS", 600)
     ceiling = min(cap, base * 2 ** max(0, attempt - 1))
     return timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311 (jitter, not crypto)
 
@@ -459,7 +456,7 @@ def _record_rate_limited(target: PostTarget, token: str, retry_at: datetime) -> 
 
 @transaction.atomic
 def _record_transient(target: PostTarget, token: str, message: str) -> str:
-    max_attempts = _setting("BEAT_PUBLISH_MAX_ATTEMPTS", 5)
+    max_attempts = int_setting("BEAT_PUBLISH_MAX_ATTEMPTS", 5)
     if target.attempts >= max_attempts:
         return _record_failure(
             target,
