@@ -10,14 +10,11 @@
   "use strict";
 
   var DEFAULT_REFRESH_SECONDS = 15;
+  // static/js/poll.js: the polling loop and the small helpers the live pages share.
+  var poll = typeof module === "object" && module.exports ? require("./poll.js") : window.BeatPoll;
+  var format = poll.format;
 
   // --- pure helpers (exported for tests under node) --------------------------------------------
-
-  function format(template, values) {
-    return String(template).replace(/%\((\w+)\)s/g, function (match, key) {
-      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : match;
-    });
-  }
 
   /** The keys in `now` that were not in `before` (both arrays of strings). */
   function newKeys(before, now) {
@@ -39,24 +36,6 @@
   }
 
   // --- the page --------------------------------------------------------------------------------
-
-  function readJson(id, fallback) {
-    var node = document.getElementById(id);
-    if (!node) return fallback;
-    try {
-      return JSON.parse(node.textContent);
-    } catch (e) {
-      return fallback;
-    }
-  }
-
-  function clock() {
-    var now = new Date();
-    var pad = function (n) {
-      return (n < 10 ? "0" : "") + n;
-    };
-    return pad(now.getHours()) + ":" + pad(now.getMinutes());
-  }
 
   function keysIn(container) {
     return Array.prototype.map.call(container.querySelectorAll("li[data-key]"), function (item) {
@@ -80,22 +59,11 @@
 
   function keepFresh(container, strings) {
     var url = container.getAttribute("data-column-refresh-url");
-    var seconds = parseInt(container.getAttribute("data-refresh-seconds"), 10);
-    if (!(seconds > 0)) seconds = DEFAULT_REFRESH_SECONDS;
-    var stateNode = document.getElementById(container.getAttribute("data-state"));
-    var timer = null;
-    var busy = false;
-    var stopped = false;
     var last = container.innerHTML.trim();
     var known = keysIn(container);
 
-    function say(text) {
-      if (stateNode && stateNode.textContent !== text) stateNode.textContent = text;
-    }
-
-    function swap(html) {
-      if (html === last) return 0;
-      last = html;
+    /** Put a changed column in place; the words that say how many matches are new. */
+    function apply(html) {
       var wanted = focusKey(container);
       var scroll = container.scrollTop;
       container.innerHTML = html;
@@ -113,66 +81,27 @@
       restoreFocus(container, wanted);
       // Reading older matches further down: stay there. At the top: show the new ones.
       container.scrollTop = scroll > 0 ? scroll : 0;
-      return fresh.length;
+      if (fresh.length === 0) return "";
+      return format(fresh.length === 1 ? strings.new_one : strings.new_other, { n: fresh.length }) + ". ";
     }
 
-    function tick() {
-      if (busy || stopped || document.hidden) return;
-      busy = true;
-      fetch(url, {
-        credentials: "same-origin",
-        headers: { Accept: "text/html", "X-Requested-With": "fetch" },
-      })
-        .then(function (response) {
-          if (response.redirected || response.status === 403 || response.status === 404) {
-            stopped = true;
-            say(strings.signed_out);
-            return null;
-          }
-          if (!response.ok) throw new Error(String(response.status));
-          return response.text();
-        })
-        .then(function (html) {
-          if (html === null) return;
-          var fresh = swap(html.trim());
-          var line = format(strings.updated || "", { time: clock() });
-          if (fresh > 0) {
-            line = format(fresh === 1 ? strings.new_one : strings.new_other, { n: fresh }) + ". " + line;
-          }
-          say(line);
-        })
-        .catch(function () {
-          say(strings.refresh_failed);
-        })
-        .then(function () {
-          busy = false;
-        });
-    }
-
-    function start() {
-      if (timer === null && !stopped) timer = setInterval(tick, seconds * 1000);
-    }
-
-    function stop() {
-      clearInterval(timer);
-      timer = null;
-    }
-
-    document.addEventListener("visibilitychange", function () {
-      if (document.hidden) {
-        stop();
-        say(strings.paused);
-      } else {
-        tick();
-        start();
-      }
+    poll.keepFresh({
+      url: function () {
+        return url;
+      },
+      seconds: poll.refreshSeconds(container, DEFAULT_REFRESH_SECONDS),
+      stateNode: document.getElementById(container.getAttribute("data-state")),
+      strings: strings,
+      // A column deleted in another tab answers 404: stop polling it.
+      stopOn: [403, 404],
+      initial: last,
+      apply: apply,
     });
-    start();
   }
 
   function init() {
     if (!window.fetch) return;
-    var strings = readJson("monitor-strings", {});
+    var strings = poll.readJson("monitor-strings", {});
     Array.prototype.forEach.call(document.querySelectorAll("[data-column-refresh-url]"), function (column) {
       keepFresh(column, strings);
     });

@@ -13,15 +13,11 @@
 
   var DEFAULT_REFRESH_SECONDS = 15;
   var COUNT_DELAY_MS = 300;
+  // static/js/poll.js: the polling loop and the small helpers the live pages share.
+  var poll = typeof module === "object" && module.exports ? require("./poll.js") : window.BeatPoll;
+  var format = poll.format;
 
   // --- pure helpers (exported for tests under node) --------------------------------------------
-
-  /** "%(name)s" placeholders, as Django's translated strings use them. */
-  function format(template, values) {
-    return String(template).replace(/%\((\w+)\)s/g, function (match, key) {
-      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : match;
-    });
-  }
 
   /** The counter line for one platform's check from /api/v1/posts/preview. */
   function counterText(strings, platform, checked) {
@@ -52,24 +48,6 @@
 
   // --- the page --------------------------------------------------------------------------------
 
-  function readJson(id, fallback) {
-    var node = document.getElementById(id);
-    if (!node) return fallback;
-    try {
-      return JSON.parse(node.textContent);
-    } catch (e) {
-      return fallback;
-    }
-  }
-
-  function clock() {
-    var now = new Date();
-    var pad = function (n) {
-      return (n < 10 ? "0" : "") + n;
-    };
-    return pad(now.getHours()) + ":" + pad(now.getMinutes());
-  }
-
   /** The element holding focus inside `container`, described so it can be found again. */
   function focusKey(container) {
     var active = document.activeElement;
@@ -95,82 +73,27 @@
     if (target && container.contains(target)) target.focus({ preventScroll: true });
   }
 
-  /** Poll `url()` every `seconds` and put its HTML into `container`, in place. */
+  /** Keep `container` fresh from `url()`, swapping each changed answer in place while the
+   * focus and the scroll position stay where the officer left them. */
   function keepFresh(container, url, seconds, stateNode, strings) {
-    var timer = null;
-    var busy = false;
-    var stopped = false;
-    var last = null; // the HTML last put in: an unchanged answer touches nothing
-
-    function say(text) {
-      if (stateNode && stateNode.textContent !== text) stateNode.textContent = text;
-    }
-
-    function swap(html) {
-      if (html === last) return;
-      last = html;
-      var wanted = focusKey(container);
-      var x = window.scrollX;
-      var y = window.scrollY;
-      container.innerHTML = html;
-      restoreFocus(container, wanted);
-      window.scrollTo(x, y);
-    }
-
-    function tick() {
-      if (busy || stopped || document.hidden) return;
-      busy = true;
-      fetch(url(), {
-        credentials: "same-origin",
-        headers: { Accept: "text/html", "X-Requested-With": "fetch" },
-      })
-        .then(function (response) {
-          // A signed-out session is redirected to the sign-in page: stop rather than show it.
-          if (response.redirected || response.status === 403) {
-            stopped = true;
-            say(strings.signed_out);
-            return null;
-          }
-          if (!response.ok) throw new Error(String(response.status));
-          return response.text();
-        })
-        .then(function (html) {
-          if (html === null) return;
-          swap(html.trim());
-          say(format(strings.updated, { time: clock() }));
-        })
-        .catch(function () {
-          say(strings.refresh_failed);
-        })
-        .then(function () {
-          busy = false;
-        });
-    }
-
-    function start() {
-      if (timer === null && !stopped) timer = setInterval(tick, seconds * 1000);
-    }
-
-    function stop() {
-      clearInterval(timer);
-      timer = null;
-    }
-
-    document.addEventListener("visibilitychange", function () {
-      if (document.hidden) {
-        stop();
-        say(strings.paused);
-      } else {
-        tick();
-        start();
-      }
+    poll.keepFresh({
+      url: url,
+      seconds: seconds,
+      stateNode: stateNode,
+      strings: strings,
+      apply: function (html) {
+        var wanted = focusKey(container);
+        var x = window.scrollX;
+        var y = window.scrollY;
+        container.innerHTML = html;
+        restoreFocus(container, wanted);
+        window.scrollTo(x, y);
+      },
     });
-    start();
   }
 
   function refreshSeconds(node) {
-    var value = parseInt(node.getAttribute("data-refresh-seconds"), 10);
-    return value > 0 ? value : DEFAULT_REFRESH_SECONDS;
+    return poll.refreshSeconds(node, DEFAULT_REFRESH_SECONDS);
   }
 
   function initList(strings) {
@@ -212,7 +135,7 @@
     var text = document.getElementById("reply-text");
     var counter = document.getElementById("reply-counter");
     var canned = document.getElementById("reply-canned_response");
-    var cannedTexts = readJson("thread-canned", {});
+    var cannedTexts = poll.readJson("thread-canned", {});
     var csrf = form.elements.namedItem("csrfmiddlewaretoken").value;
     var previewUrl = form.getAttribute("data-preview-url");
     var account = parseInt(form.getAttribute("data-account"), 10);
@@ -287,7 +210,7 @@
 
   function init() {
     if (!window.fetch) return;
-    var strings = readJson("inbox-strings", {});
+    var strings = poll.readJson("inbox-strings", {});
     initList(strings);
     initThread(strings);
   }
