@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from benchlib import say
+from benchlib import percentile, say
 from seed_scale import ANALYST_EMAIL, DEFAULT_DATABASE_URL, MAIN_SLUG, name_of, setup_django
 
 TARGET_P95_MS = 300.0
@@ -115,20 +115,10 @@ def login() -> Any:
     return client
 
 
-def _p(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
-def _time(fn: Callable[[], Any], rounds: int, warmup: int) -> list[float]:
-    for _ in range(warmup):
-        fn()
-    out = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - start) * 1000)
-    return out
+def _ms(fn: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000
 
 
 def measure(client: Any, case: Case, rounds: int, warmup: int) -> Result:
@@ -162,13 +152,13 @@ def measure(client: Any, case: Case, rounds: int, warmup: int) -> Result:
         page()
         raw()
     for _ in range(rounds):
-        page_ms += _time(page, 1, 0)
-        raw_ms += _time(raw, 1, 0)
+        page_ms.append(_ms(page))
+        raw_ms.append(_ms(raw))
     return Result(
         case=case,
         p50_ms=statistics.median(page_ms),
-        p95_ms=_p(page_ms, 0.95),
-        raw_p95_ms=_p(raw_ms, 0.95),
+        p95_ms=percentile(sorted(page_ms), 95),
+        raw_p95_ms=percentile(sorted(raw_ms), 95),
         queries=len(queries),
         bytes=size,
     )
