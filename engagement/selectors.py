@@ -1,16 +1,15 @@
-"""Reads for the inbox and dashboards, scoped to one agency."""
+"""Reads for the inbox, scoped to one agency. The dashboards' reads are in dashboards.py."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from accounts.models import Agency, PlatformAccount, User
+from accounts.models import Agency, User
 from accounts.roles import SECTION_ROLES
-from campaigns.models import Campaign
 from engagement.models import (
     CannedResponse,
     Category,
@@ -22,24 +21,6 @@ from engagement.models import (
     Reply,
     TriageRule,
 )
-from posts.models import Post, PostKind
-
-
-def agency_overview(*, agency: Agency) -> dict:
-    """Counts that exist before metrics are collected: posts by status, accounts, campaigns."""
-    by_status = dict(
-        Post.objects.filter(agency=agency, kind=PostKind.POST)
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return {
-        "posts_by_status": by_status,
-        "posts_total": sum(by_status.values()),
-        "accounts": PlatformAccount.objects.filter(agency=agency).count(),
-        "campaigns": Campaign.objects.filter(agency=agency).count(),
-    }
-
 
 # --- The inbox ----------------------------------------------------------------------------
 
