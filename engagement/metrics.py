@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from accounts.models import Agency, PlatformAccount, PlatformAccountStatus
 from accounts.services import platform_account_set_status
+from config import sql
 from config.tuning import int_setting
 from engagement.models import AccountSnapshot, Direction, Message, MetricSnapshot, TargetMetrics
 from platforms.base import AccountStats, AuthExpired, PlatformError, RateLimited, Rejected
@@ -111,7 +112,8 @@ def track_target(*, target: PostTarget, published_at: datetime | None = None) ->
     at = published_at or target.published_at
     if at is None:
         raise ValueError("A target is tracked once it is published.")
-    TargetMetrics.objects.bulk_create([_new_row(target, post, at)], ignore_conflicts=True)
+    # On the publishing hot path: one prepared INSERT rather than the ORM's bulk_create.
+    sql.insert([_new_row(target, post, at)], ignore_conflicts=True)
     return True
 
 

@@ -13,6 +13,7 @@ No post twice, no post lost (DESIGN.md, Publishing):
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import threading
@@ -23,13 +24,14 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_batch, audit_record
-from accounts.models import PlatformAccount, PlatformAccountStatus, Role, User
+from accounts.models import Agency, PlatformAccount, PlatformAccountStatus, Role, User
 from accounts.services import notify, platform_account_set_status
+from config import sql
 from config.tuning import int_setting
 from platforms.base import (
     AuthExpired,
@@ -40,7 +42,15 @@ from platforms.base import (
     Unavailable,
 )
 from platforms.registry import client_for
-from posts.models import TARGET_DONE, Post, PostKind, PostStatus, PostTarget, TargetStatus
+from posts.models import (
+    TARGET_DONE,
+    Post,
+    PostKind,
+    PostMedia,
+    PostStatus,
+    PostTarget,
+    TargetStatus,
+)
 
 log = logging.getLogger(__name__)
 
@@ -207,19 +217,61 @@ def dispatch_due(*, now: datetime | None = None, limit: int | None = None) -> li
 # --- Publishing one target ------------------------------------------------------------------
 
 
-def _claim(target_id: int, *, from_status: str, extra: Q | None = None) -> str | None:
+def _claim(target_id: int, *, from_status: str) -> str | None:
     """Conditional update; returns the claim token, or None if someone else has it."""
     now = timezone.now()
     token = uuid.uuid4().hex
-    condition = Q(pk=target_id, status=from_status) & (extra or Q())
-    updated = PostTarget.objects.filter(condition).update(
-        status=TargetStatus.PUBLISHING,
-        claim_token=token,
-        lease_until=now + timedelta(seconds=lease_seconds()),
-        attempts=F("attempts") + 1,
-        updated_at=now,
+    updated = sql.update(
+        PostTarget,
+        {
+            "status": TargetStatus.PUBLISHING,
+            "claim_token": token,
+            "lease_until": now + timedelta(seconds=lease_seconds()),
+            "updated_at": now,
+        },
+        add={"attempts": 1},
+        where={"pk": target_id, "status": from_status},
     )
     return token if updated == 1 else None
+
+
+@functools.cache
+def _target_reader(vendor: str) -> tuple[str, list[sql.Reader]]:
+    """One SELECT for a target with its post, account and agency, and whether it has media."""
+    readers = [
+        sql.Reader(PostTarget, "t"),
+        sql.Reader(Post, "p"),
+        sql.Reader(PlatformAccount, "a"),
+        sql.Reader(Agency, "g"),
+    ]
+    query = (
+        f"SELECT {', '.join(r.columns for r in readers)}, "  # noqa: S608 - model names
+        f"EXISTS (SELECT 1 FROM {sql.table(PostMedia)} m WHERE m.post_id = p.id) "
+        f"FROM {sql.table(PostTarget)} t "
+        f"JOIN {sql.table(Post)} p ON p.id = t.post_id "
+        f"JOIN {sql.table(PlatformAccount)} a ON a.id = t.account_id "
+        f"JOIN {sql.table(Agency)} g ON g.id = t.agency_id "
+        "WHERE t.id = %s"
+    )
+    return query, readers
+
+
+def _load(target_id: int) -> tuple[PostTarget, bool]:
+    """The target with its post, account and agency in place; and whether the post has media.
+
+    The hot path's one read (as `select_related` would, without building the query each time).
+    """
+    query, readers = _target_reader(connection.vendor)
+    (row,) = sql.select(query, [target_id])
+    start, built = 0, []
+    for reader in readers:
+        built.append(reader.build(row, start))
+        start += reader.width
+    target, post, account, agency = built
+    for name, value in (("post", post), ("account", account), ("agency", agency)):
+        PostTarget._meta.get_field(name).set_cached_value(target, value)
+    Post._meta.get_field("agency").set_cached_value(post, agency)
+    return target, bool(row[-1])
 
 
 def target_publish(*, target_id: int) -> str:
@@ -230,7 +282,7 @@ def target_publish(*, target_id: int) -> str:
     token = _claim(target_id, from_status=TargetStatus.QUEUED)
     if token is None:
         return "skipped"
-    target = PostTarget.objects.select_related("post", "account", "agency").get(pk=target_id)
+    target, has_media = _load(target_id)
     account = target.account
     if account.status != PlatformAccountStatus.ACTIVE:
         return _record_failure(
@@ -248,7 +300,7 @@ def target_publish(*, target_id: int) -> str:
         post = target.post
         ref = client.publish(
             post.text_for(account.platform),
-            _media_for(post),
+            _media_for(post) if has_media else [],
             reply_to=post.in_reply_to_external_id or None,
         )
     except RateLimited as exc:
@@ -277,7 +329,7 @@ def target_reconcile(*, target_id: int) -> str:
     ).update(claim_token=token, lease_until=now + timedelta(seconds=lease_seconds()))
     if updated != 1:
         return "skipped"
-    target = PostTarget.objects.select_related("post", "account", "agency").get(pk=target_id)
+    target, _has_media = _load(target_id)
     try:
         found = _find_published(client_for_account(target.account), target)
     except (RateLimited, Unavailable, AuthExpired, Rejected) as exc:
@@ -365,16 +417,27 @@ def _commit_without_waiting_for_disk() -> None:
 
 
 def _lock_post(target: PostTarget) -> Post:
-    """Lock the target's post: it serialises deriving the post's status from its targets."""
-    posts = Post.objects.select_related("agency")
-    if connection.features.has_select_for_update_of:
-        return posts.select_for_update(of=("self",)).get(pk=target.post_id)
-    return posts.select_for_update().get(pk=target.post_id)
+    """Lock the target's post: it serialises deriving the post's status from its targets.
+
+    Returns the target's post (loaded with its agency) with the status read under the lock.
+    """
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    ((status,),) = sql.select(
+        f"SELECT {sql.column(Post, 'status')} FROM {sql.table(Post)} WHERE id = %s{lock}",  # noqa: S608
+        [target.post_id],
+    )
+    post = target.post
+    post.status = status
+    return post
 
 
-def _holder(target: PostTarget, token: str):
-    return PostTarget.objects.filter(
-        pk=target.pk, status=TargetStatus.PUBLISHING, claim_token=token
+def _holder(target: PostTarget, token: str, values: dict, add: dict | None = None) -> int:
+    """Write `values` to the target if this claim still holds it; returns the rows changed."""
+    return sql.update(
+        PostTarget,
+        values,
+        add=add,
+        where={"pk": target.pk, "status": TargetStatus.PUBLISHING, "claim_token": token},
     )
 
 
@@ -386,15 +449,19 @@ def _record_published(
     _commit_without_waiting_for_disk()
     post = _lock_post(target)
     now = timezone.now()
-    updated = _holder(target, token).update(
-        status=TargetStatus.PUBLISHED,
-        external_id=external_id,
-        url=url[:500],
-        published_at=published_at,
-        needs_reconcile=False,
-        last_error="",
-        lease_until=None,
-        updated_at=now,
+    updated = _holder(
+        target,
+        token,
+        {
+            "status": TargetStatus.PUBLISHED,
+            "external_id": external_id,
+            "url": url[:500],
+            "published_at": published_at,
+            "needs_reconcile": False,
+            "last_error": "",
+            "lease_until": None,
+            "updated_at": now,
+        },
     )
     if not updated:
         return "skipped"
@@ -428,15 +495,19 @@ def _record_published(
 @transaction.atomic
 def _record_rate_limited(target: PostTarget, token: str, retry_at: datetime) -> str:
     now = timezone.now()
-    updated = _holder(target, token).update(
-        status=TargetStatus.PENDING,
-        next_attempt_at=retry_at,
+    updated = _holder(
+        target,
+        token,
+        {
+            "status": TargetStatus.PENDING,
+            "next_attempt_at": retry_at,
+            "claim_token": "",
+            "lease_until": None,
+            "last_error": _("Rate limited until %(at)s") % {"at": retry_at.isoformat()},
+            "updated_at": now,
+        },
         # A rate limit is not a failed attempt: the platform did nothing.
-        attempts=F("attempts") - 1,
-        claim_token="",
-        lease_until=None,
-        last_error=_("Rate limited until %(at)s") % {"at": retry_at.isoformat()},
-        updated_at=now,
+        add={"attempts": -1},
     )
     if not updated:
         return "skipped"
@@ -465,15 +536,19 @@ def _record_transient(target: PostTarget, token: str, message: str) -> str:
             % {"n": target.attempts, "message": message},
         )
     now = timezone.now()
-    updated = _holder(target, token).update(
-        status=TargetStatus.PENDING,
-        next_attempt_at=now + _backoff(target.attempts),
-        # The platform may have taken the post before failing: look before sending again.
-        needs_reconcile=True,
-        claim_token="",
-        lease_until=None,
-        last_error=message[:2000],
-        updated_at=now,
+    updated = _holder(
+        target,
+        token,
+        {
+            "status": TargetStatus.PENDING,
+            "next_attempt_at": now + _backoff(target.attempts),
+            # The platform may have taken the post before failing: look before sending again.
+            "needs_reconcile": True,
+            "claim_token": "",
+            "lease_until": None,
+            "last_error": message[:2000],
+            "updated_at": now,
+        },
     )
     if not updated:
         return "skipped"
@@ -515,12 +590,16 @@ def _record_auth_expired(target: PostTarget, token: str, message: str) -> str:
 def _record_failure(target: PostTarget, token: str, message: str) -> str:
     post = _lock_post(target)
     now = timezone.now()
-    updated = _holder(target, token).update(
-        status=TargetStatus.FAILED,
-        last_error=message[:2000],
-        claim_token="",
-        lease_until=None,
-        updated_at=now,
+    updated = _holder(
+        target,
+        token,
+        {
+            "status": TargetStatus.FAILED,
+            "last_error": message[:2000],
+            "claim_token": "",
+            "lease_until": None,
+            "updated_at": now,
+        },
     )
     if not updated:
         return "skipped"
@@ -556,7 +635,14 @@ def post_refresh_status(*, post: Post) -> str:
     All published: published. None published: failed. Some of each: partly failed.
     `post` is the instance the caller locked with select_for_update (as the recorders above do).
     """
-    statuses = list(PostTarget.objects.filter(post_id=post.pk).values_list("status", flat=True))
+    statuses = [
+        status
+        for (status,) in sql.select(
+            f"SELECT {sql.column(PostTarget, 'status')} FROM {sql.table(PostTarget)} "  # noqa: S608
+            "WHERE post_id = %s ORDER BY due_at, id",
+            [post.pk],
+        )
+    ]
     if not statuses or any(s not in TARGET_DONE for s in statuses):
         return post.status
     live = [s for s in statuses if s != TargetStatus.CANCELLED]
@@ -572,7 +658,7 @@ def post_refresh_status(*, post: Post) -> str:
         old = post.status
         post.status = new
         post.updated_at = timezone.now()
-        post.save(update_fields=["status", "updated_at"])
+        sql.update(Post, {"status": new, "updated_at": post.updated_at}, where={"pk": post.pk})
         audit_record(
             action=f"posts.post.{new}",
             actor=None,
