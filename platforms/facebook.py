@@ -32,6 +32,7 @@ from platforms.base import (
     StampingAdapter,
     Unavailable,
     default_retry_at,
+    read_environment_once,
     utcnow,
 )
 
@@ -100,6 +101,7 @@ class FacebookPageClient(PlatformClient):
             sleep_on_rate_limit=False,
         )
         self._api.session.mount(base, StampingAdapter(timeout))
+        read_environment_once(self._api.session, base)
         self._local = threading.local()
         self._api.session.hooks["response"].append(self._remember)
 

@@ -31,6 +31,7 @@ from platforms.base import (
     StampingAdapter,
     Unavailable,
     default_retry_at,
+    read_environment_once,
     utcnow,
 )
 
@@ -57,6 +58,9 @@ class RewritingAdapter(StampingAdapter):
     def __init__(self, base_url: str, timeout: float) -> None:
         super().__init__(timeout=timeout)
         self.base_url = base_url.rstrip("/")
+        # Proxies are chosen for api.twitter.com; the real target's are read once, here, so
+        # NO_PROXY=127.0.0.1 keeps sandbox traffic local.
+        self.proxies = get_environ_proxies(self.base_url)
 
     def send(  # type: ignore[override]
         self, request: requests.PreparedRequest, **kwargs: Any
@@ -64,9 +68,7 @@ class RewritingAdapter(StampingAdapter):
         url = request.url or ""
         if self.base_url != TWEEPY_HOST and url.startswith(TWEEPY_HOST):
             request.url = self.base_url + url[len(TWEEPY_HOST) :]
-            # Proxies were chosen for api.twitter.com; choose again for the real target so
-            # NO_PROXY=127.0.0.1 keeps sandbox traffic local.
-            kwargs["proxies"] = get_environ_proxies(request.url)
+            kwargs["proxies"] = self.proxies
         return super().send(request, **kwargs)
 
 
@@ -159,6 +161,7 @@ class XClient(PlatformClient):
         # tweepy.BaseClient.request calls self.session.request(...) for every endpoint, so
         # an adapter mounted here sees all traffic, including our raw media calls.
         self._client.session.mount(TWEEPY_HOST, RewritingAdapter(self.base_url, timeout))
+        read_environment_once(self._client.session, self.base_url)
 
     # -- publishing -------------------------------------------------------------------
 
