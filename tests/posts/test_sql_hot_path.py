@@ -95,9 +95,9 @@ def test_insert_sets_keys_and_skips_conflicts(cast):
     ]
     sql.insert(notes)
     assert [n.pk for n in notes] == list(
-        Notification.objects.filter(message__startswith="note ").order_by("pk").values_list(
-            "pk", flat=True
-        )
+        Notification.objects.filter(message__startswith="note ")
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     assert notes[0]._state.adding is False
 
