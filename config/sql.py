@@ -7,17 +7,50 @@ These helpers build the same statements once per process and per shape (which mo
 columns), and prepare every value through its model field (`get_db_prep_save`), exactly as the
 ORM does, so the rows written are the same on PostgreSQL and SQLite.
 
+On PostgreSQL each statement is also prepared once per connection (PREPARE, then EXECUTE):
+planning the target's four-table read alone cost PostgreSQL 0.7 ms per publish, ten times
+running it.
+
 Use them only where a profile shows the ORM's cost matters; everything else stays on the ORM.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import re
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import connection, models
 from django.db.models.fields import AutoFieldMixin
+
+# The statements prepared on each open PostgreSQL connection (a new connection starts empty).
+_prepared: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+_PLACEHOLDER = re.compile(r"%s")
+
+
+def execute(cursor: Any, query: str, params: Sequence[Any] = ()) -> None:
+    """Run `query` (with %s placeholders) on `cursor`; on PostgreSQL as a prepared statement.
+
+    A prepared statement survives a rolled-back transaction, so the set of names only ever
+    grows, and only with the shapes this module builds (a few dozen at most).
+    """
+    if connection.vendor != "postgresql":
+        cursor.execute(query, params)
+        return
+    name = "beat_" + hashlib.blake2s(query.encode(), digest_size=8).hexdigest()
+    names = _prepared.setdefault(connection.connection, set())
+    if name not in names:
+        counter = iter(range(1, len(params) + 1))
+        numbered = _PLACEHOLDER.sub(lambda _m: f"${next(counter)}", query)
+        cursor.execute(f"PREPARE {name} AS {numbered}")
+        names.add(name)
+    if params:
+        cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
+    else:
+        cursor.execute(f"EXECUTE {name}")
 
 
 def _field(model: type[models.Model], name: str) -> models.Field:
@@ -64,7 +97,7 @@ def update(
     params += list(add.values())
     params += [_prep(model, n, v) for n, v in where.items()]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        execute(cursor, sql, params)
         return cursor.rowcount
 
 
@@ -99,7 +132,7 @@ def insert(objs: Sequence[models.Model], *, ignore_conflicts: bool = False) -> N
     for obj in objs:
         params += [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
     with connection.cursor() as cursor:
-        cursor.execute(template.format(rows=", ".join([row] * len(objs))), params)
+        execute(cursor, template.format(rows=", ".join([row] * len(objs))), params)
         if returning:
             for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
                 obj.pk = pk
@@ -110,7 +143,7 @@ def insert(objs: Sequence[models.Model], *, ignore_conflicts: bool = False) -> N
 def select(sql: str, params: Iterable[Any] = ()) -> list[tuple]:
     """Rows of a hand-written SELECT."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, list(params))
+        execute(cursor, sql, list(params))
         return cursor.fetchall()
 
 
