@@ -13,6 +13,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("BEAT_VAR_DIR", BASE_DIR / "var"))
@@ -276,7 +277,12 @@ REDIS_URL = env_str("REDIS_URL")
 CELERY_BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
+        "visibility_timeout": 3600,
+        # Take from the queues in the order of CELERY_TASK_QUEUES (publishing first) instead of
+        # in turn: during a burst of posts due at one moment, inbox pulls and metrics wait.
+        "queue_order_strategy": "priority",
+    }
 else:
     for sub in ("out", "processed", "control"):
         (CELERY_BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
@@ -289,6 +295,16 @@ else:
         "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
+# Two queues, and every worker consumes both unless started with -Q: "publish" (the dispatcher,
+# publish and reconcile tasks: time-critical) before "celery" (everything else). A deployment
+# may also run workers for one queue only (-Q publish).
+CELERY_TASK_QUEUES = (Queue("publish"), Queue("celery"))
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "posts.dispatch_due": {"queue": "publish"},
+    "posts.publish_target": {"queue": "publish"},
+    "posts.reconcile_target": {"queue": "publish"},
+}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 # Messages each worker process reserves ahead. Publish tasks are short, so a few ahead saves a

@@ -191,9 +191,7 @@ def dispatch_due(*, now: datetime | None = None, limit: int | None = None) -> li
                 PostTarget.objects.filter(pk__in=due).update(
                     status=TargetStatus.QUEUED, queued_at=now, updated_at=now
                 )
-                transaction.on_commit(
-                    lambda due=due: [tasks.publish_target.delay(pk) for pk in due]
-                )
+                transaction.on_commit(lambda due=due: _enqueue(tasks.publish_target, due))
         queued += due
         if len(due) < limit:
             break
@@ -210,8 +208,15 @@ def dispatch_due(*, now: datetime | None = None, limit: int | None = None) -> li
             PostTarget.objects.filter(pk__in=expired).update(
                 lease_until=now + timedelta(seconds=lease_seconds())
             )
-            transaction.on_commit(lambda: [tasks.reconcile_target.delay(pk) for pk in expired])
+            transaction.on_commit(lambda: _enqueue(tasks.reconcile_target, expired))
     return queued
+
+
+def _enqueue(task, ids: list[int]) -> None:
+    """One message per id, all through one producer (one broker connection for the batch)."""
+    with task.app.producer_or_acquire() as producer:
+        for pk in ids:
+            task.apply_async((pk,), producer=producer)
 
 
 # --- Publishing one target ------------------------------------------------------------------
