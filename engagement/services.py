@@ -408,17 +408,15 @@ def _record_failure(
     cursor_id: int, token: str, message: str, *, retry_at: datetime | None = None, count=True
 ) -> None:
     """Release the claim with the cursor untouched; wait for the reset or back off."""
-    now = timezone.now()
-    row = PullCursor.objects.filter(pk=cursor_id).values("failures").first()
-    failures = (row["failures"] if row else 0) + (1 if count else 0)
-    next_at = retry_at if retry_at is not None else now + _backoff(failures)
-    _holder(cursor_id, token).update(
-        claim_token="",
-        lease_until=None,
-        last_error=message[:2000],
-        failures=failures,
-        next_pull_at=next_at,
-        updated_at=now,
+    leases.release_failed(
+        PullCursor,
+        cursor_id,
+        token,
+        message,
+        due_field="next_pull_at",
+        backoff=_backoff,
+        retry_at=retry_at,
+        count=count,
     )
 
 
