@@ -16,6 +16,7 @@ from accounts.api import AccountBriefSerializer, PersonSerializer
 from accounts.models import Agency, User
 from campaigns import hashtags as tags
 from campaigns.models import Campaign, ColumnMatch, GoalKind, MonitorColumn, PublicPost, PublicUse
+from campaigns.services import CAMPAIGN_FIELDS
 from posts.serializers import agency_accounts
 
 
@@ -55,21 +56,8 @@ class CampaignSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Campaign
-        fields = [
-            "id",
-            "name",
-            "description",
-            "hashtags",
-            "starts_on",
-            "ends_on",
-            "target_accounts",
-            "goal_kind",
-            "goal_target",
-            "owner",
-            "created_at",
-            "updated_at",
-            "figures",
-        ]
+        # The fields a campaign is created and edited with (campaigns.services), then the rest.
+        fields = ["id", *CAMPAIGN_FIELDS, "created_at", "updated_at", "figures"]
         read_only_fields = fields
 
     @extend_schema_field(CampaignFiguresSerializer(allow_null=True))
