@@ -20,6 +20,7 @@ import math
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC
 from typing import Any
 
 import django_filters
@@ -185,6 +186,28 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", 2**63 - 1)
         super().__init__(*args, **kwargs)
+
+
+class _UtcDateTimeField(django_filters.fields.IsoDateTimeField):
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise forms.ValidationError(_("This time is out of range."), code="overflow") from None
+
+
+class DateTimeFilter(django_filters.IsoDateTimeFilter):
+    """A filter on a time (ISO 8601), compared in UTC.
+
+    Python takes offsets up to ±23:59, PostgreSQL only up to ±15:59: a time sent with its own
+    offset could fail the whole query (a 500). Converted to UTC first, an out-of-range time is
+    an invalid request (400) instead.
+    """
+
+    field_class = _UtcDateTimeField
 
 
 # --- Unknown addresses under /api/ ----------------------------------------------------------

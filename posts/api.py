@@ -37,7 +37,7 @@ from rest_framework.views import APIView
 
 from accounts.api_auth import AgencyMember, SectionRole
 from accounts.roles import SECTION_ROLES
-from config.api import IdFilter, refusals_as_409, refusals_as_invalid, url_id
+from config.api import DateTimeFilter, IdFilter, refusals_as_409, refusals_as_invalid, url_id
 from posts import calendar_services, checks, publishing, selectors, services, workflow
 from posts.models import Post, PostStatus, PostStyle
 from posts.serializers import (
@@ -66,9 +66,9 @@ class PostFilter(django_filters.FilterSet):
     style = django_filters.ChoiceFilter(choices=PostStyle.choices)
     campaign = IdFilter(field_name="campaign_id")
     author = IdFilter(field_name="author_id")
-    scheduled_after = django_filters.IsoDateTimeFilter(field_name="scheduled_at", lookup_expr="gte")
-    scheduled_before = django_filters.IsoDateTimeFilter(field_name="scheduled_at", lookup_expr="lt")
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    scheduled_after = DateTimeFilter(field_name="scheduled_at", lookup_expr="gte")
+    scheduled_before = DateTimeFilter(field_name="scheduled_at", lookup_expr="lt")
+    updated_after = DateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Post
