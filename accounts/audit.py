@@ -135,8 +135,9 @@ def _append(events: list[AuditEvent]) -> None:
         seq += 1
         event.seq, event.prev_hash = seq, prev
         event.hash = prev = event_hash(event)
-    sql.insert(events)
-    sql.update(AuditChainHead, {"seq": seq, "hash": prev}, where={"pk": 1})
+    # Inside `sql.batch()` (the publishing hot path) both go out with the next round trip.
+    sql.insert(events, defer=True)
+    sql.update(AuditChainHead, {"seq": seq, "hash": prev}, where={"pk": 1}, defer=True)
 
 
 @dataclass(frozen=True)

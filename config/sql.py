@@ -16,41 +16,139 @@ Use them only where a profile shows the ORM's cost matters; everything else stay
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import re
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models.fields import AutoFieldMixin
 
 # The statements prepared on each open PostgreSQL connection (a new connection starts empty).
 _prepared: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+# Statements held back by `batch()`, per open PostgreSQL connection (see `batch`).
+_held: weakref.WeakKeyDictionary[Any, list[_Statement]] = weakref.WeakKeyDictionary()
 _PLACEHOLDER = re.compile(r"%s")
+# A statement, its parameters, and whether to prepare it (SET and the like cannot be).
+_Statement = tuple[str, list[Any], bool]
 
 
-def execute(cursor: Any, query: str, params: Sequence[Any] = ()) -> None:
-    """Run `query` (with %s placeholders) on `cursor`; on PostgreSQL as a prepared statement.
+def _db() -> Any:
+    # The connection object itself: `django.db.connection` is a proxy that looks the
+    # connection up again on every attribute, several times per statement otherwise.
+    return connections[DEFAULT_DB_ALIAS]
 
-    A prepared statement survives a rolled-back transaction, so the set of names only ever
-    grows, and only with the shapes this module builds (a few dozen at most).
-    """
-    if connection.vendor != "postgresql":
-        cursor.execute(query, params)
-        return
+
+def _executable(db: Any, cursor: Any, query: str, params: Sequence[Any]) -> str:
+    """The EXECUTE for `query` on this PostgreSQL connection, preparing it the first time."""
     name = "beat_" + hashlib.blake2s(query.encode(), digest_size=8).hexdigest()
-    names = _prepared.setdefault(connection.connection, set())
+    names = _prepared.setdefault(db.connection, set())
     if name not in names:
         counter = iter(range(1, len(params) + 1))
         numbered = _PLACEHOLDER.sub(lambda _m: f"${next(counter)}", query)
         cursor.execute(f"PREPARE {name} AS {numbered}")
         names.add(name)
-    if params:
-        cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
-    else:
-        cursor.execute(f"EXECUTE {name}")
+    return f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}"
+
+
+def execute(cursor: Any, query: str, params: Sequence[Any] = (), *, db: Any = None) -> None:
+    """Run `query` (with %s placeholders) on `cursor`; on PostgreSQL as a prepared statement.
+
+    A prepared statement survives a rolled-back transaction, so the set of names only ever
+    grows, and only with the shapes this module builds (a few dozen at most). Statements held
+    back by `batch()` go first, in the same round trip.
+    """
+    db = db or _db()
+    if db.vendor != "postgresql":
+        cursor.execute(query, params)
+        return
+    held = _holding(db)
+    statements = held[:] if held else []
+    if held:
+        held.clear()
+    _send(db, cursor, [*statements, (query, list(params), True)])
+
+
+def _send(db: Any, cursor: Any, statements: list[_Statement]) -> None:
+    # psycopg2 binds parameters on the client and sends the statements as one query; the
+    # cursor's rows and rowcount are those of the last one.
+    texts = [_executable(db, cursor, q, p) if prepare else q for q, p, prepare in statements]
+    cursor.execute("; ".join(texts), [value for _q, params, _p in statements for value in params])
+
+
+def _holding(db: Any) -> list[_Statement] | None:
+    """What `batch()` holds on this connection, or None outside a batch (and on SQLite)."""
+    if db.vendor != "postgresql" or db.connection is None:
+        return None
+    return _held.get(db.connection)
+
+
+def _hold(db: Any, query: str, params: list[Any], *, prepare: bool = True) -> bool:
+    """Keep a statement whose result nobody reads for the next round trip, inside a batch."""
+    held = _holding(db)
+    if held is None:
+        return False
+    held.append((query, params, prepare))
+    return True
+
+
+def flush() -> None:
+    """Send the statements `batch()` is holding, now (one round trip; none if nothing is)."""
+    db = _db()
+    held = _holding(db)
+    if held:
+        statements = held[:]
+        held.clear()
+        with db.cursor() as cursor:
+            _send(db, cursor, statements)
+
+
+@contextlib.contextmanager
+def batch() -> Iterator[None]:
+    """Hold back writes made with `defer=True` and send them with the next statement.
+
+    Each statement is a round trip to PostgreSQL, and recording a publish ran nine of them.
+    Inside a batch, a write whose result nobody reads (`update`, `insert` and `execute_later`
+    with `defer=True`) waits and goes out in one query with the next statement this module
+    runs, or when the batch ends; the order of the statements is kept. Use it inside a
+    transaction, and flush (`flush()`) before anything that is not this module reads what a
+    held write changes. On SQLite, where there is no round trip, nothing is held. Nested
+    batches join the outer one; if the block raises, what is held is dropped with the
+    transaction it was meant for.
+    """
+    db = _db()
+    if db.vendor != "postgresql":
+        yield
+        return
+    db.ensure_connection()
+    if _holding(db) is not None:
+        yield
+        return
+    raw = db.connection
+    _held[raw] = []
+    try:
+        yield
+        flush()
+    finally:
+        _held.pop(raw, None)
+
+
+def execute_later(query: str, params: Sequence[Any] = (), *, prepare: bool = True) -> None:
+    """Run a statement whose result nobody reads; inside `batch()`, with the next one.
+
+    `prepare=False` for what PostgreSQL cannot prepare (SET, LOCK, ...).
+    """
+    db = _db()
+    if _hold(db, query, list(params), prepare=prepare):
+        return
+    with db.cursor() as cursor:
+        if prepare:
+            execute(cursor, query, params, db=db)
+        else:
+            cursor.execute(query, params)
 
 
 def _field(model: type[models.Model], name: str) -> models.Field:
@@ -58,11 +156,7 @@ def _field(model: type[models.Model], name: str) -> models.Field:
 
 
 def _column(model: type[models.Model], name: str) -> str:
-    return connection.ops.quote_name(_field(model, name).column)
-
-
-def _prep(model: type[models.Model], name: str, value: Any) -> Any:
-    return _field(model, name).get_db_prep_save(value, connection)
+    return _db().ops.quote_name(_field(model, name).column)
 
 
 @functools.lru_cache(maxsize=256)
@@ -72,12 +166,17 @@ def _update_sql(
     names: tuple[str, ...],
     added: tuple[str, ...],
     where: tuple[str, ...],
-) -> str:
-    table = connection.ops.quote_name(model._meta.db_table)
+) -> tuple[str, tuple[models.Field, ...], tuple[models.Field, ...]]:
+    table = _db().ops.quote_name(model._meta.db_table)
     sets = [f"{_column(model, n)} = %s" for n in names]
     sets += [f"{_column(model, n)} = {_column(model, n)} + %s" for n in added]
     conditions = " AND ".join(f"{_column(model, n)} = %s" for n in where)
-    return f"UPDATE {table} SET {', '.join(sets)} WHERE {conditions}"  # noqa: S608 - model names
+    query = f"UPDATE {table} SET {', '.join(sets)} WHERE {conditions}"  # noqa: S608 - model names
+    return (
+        query,
+        tuple(_field(model, n) for n in names),
+        tuple(_field(model, n) for n in where),
+    )
 
 
 def update(
@@ -86,69 +185,87 @@ def update(
     *,
     where: Mapping[str, Any],
     add: Mapping[str, int] | None = None,
-) -> int:
+    defer: bool = False,
+) -> int | None:
     """`UPDATE model SET values, column = column + add WHERE every where-pair is equal`.
 
-    Returns the number of rows changed, as `QuerySet.update` does.
+    Returns the number of rows changed, as `QuerySet.update` does; None when `defer` held the
+    statement back inside a `batch()`.
     """
+    db = _db()
     add = add or {}
-    sql = _update_sql(connection.vendor, model, tuple(values), tuple(add), tuple(where))
-    params = [_prep(model, n, v) for n, v in values.items()]
+    query, set_fields, where_fields = _update_sql(
+        db.vendor, model, tuple(values), tuple(add), tuple(where)
+    )
+    params = [f.get_db_prep_save(v, db) for f, v in zip(set_fields, values.values(), strict=True)]
     params += list(add.values())
-    params += [_prep(model, n, v) for n, v in where.items()]
-    with connection.cursor() as cursor:
-        execute(cursor, sql, params)
+    params += [f.get_db_prep_save(v, db) for f, v in zip(where_fields, where.values(), strict=True)]
+    if defer and _hold(db, query, params):
+        return None
+    with db.cursor() as cursor:
+        execute(cursor, query, params, db=db)
         return cursor.rowcount
 
 
 @functools.lru_cache(maxsize=64)
 def _insert_shape(
-    vendor: str, model: type[models.Model], ignore_conflicts: bool
-) -> tuple[str, tuple[models.Field, ...], bool]:
+    vendor: str, model: type[models.Model], ignore_conflicts: bool, returning: bool
+) -> tuple[str, tuple[models.Field, ...]]:
+    ops = _db().ops
     generated = isinstance(model._meta.pk, AutoFieldMixin)  # the database numbers the rows
     fields = tuple(f for f in model._meta.concrete_fields if not (generated and f.primary_key))
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = ops.quote_name(model._meta.db_table)
+    columns = ", ".join(ops.quote_name(f.column) for f in fields)
     head = f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608 - model names
     tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
-    returning = generated and not ignore_conflicts
     if returning:
-        tail += f" RETURNING {connection.ops.quote_name(model._meta.pk.column)}"
-    return head + "{rows}" + tail, fields, returning
+        tail += f" RETURNING {ops.quote_name(model._meta.pk.column)}"
+    return head + "{rows}" + tail, fields
 
 
-def insert(objs: Sequence[models.Model], *, ignore_conflicts: bool = False) -> None:
+def insert(
+    objs: Sequence[models.Model], *, ignore_conflicts: bool = False, defer: bool = False
+) -> None:
     """Insert unsaved instances of one model in one statement; sets their primary keys.
 
     With `ignore_conflicts`, a row that would break a unique constraint is skipped (and no
-    key is set), as `bulk_create(ignore_conflicts=True)` does.
+    key is set), as `bulk_create(ignore_conflicts=True)` does. With `defer`, inside a
+    `batch()`, the insert waits for the next round trip and no key is set.
     """
     if not objs:
         return
+    db = _db()
     model = type(objs[0])
-    template, fields, returning = _insert_shape(connection.vendor, model, ignore_conflicts)
+    generated = isinstance(model._meta.pk, AutoFieldMixin)
+    held = defer and _holding(db) is not None
+    returning = generated and not ignore_conflicts and not held
+    template, fields = _insert_shape(db.vendor, model, ignore_conflicts, returning)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     params: list[Any] = []
     for obj in objs:
-        params += [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
-    with connection.cursor() as cursor:
-        execute(cursor, template.format(rows=", ".join([row] * len(objs))), params)
+        params += [f.get_db_prep_save(getattr(obj, f.attname), db) for f in fields]
+    query = template.format(rows=", ".join([row] * len(objs)))
+    if held and _hold(db, query, params):
+        return
+    with db.cursor() as cursor:
+        execute(cursor, query, params, db=db)
         if returning:
             for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
                 obj.pk = pk
                 obj._state.adding = False
-                obj._state.db = connection.alias
+                obj._state.db = db.alias
 
 
 def select(sql: str, params: Iterable[Any] = ()) -> list[tuple]:
     """Rows of a hand-written SELECT."""
-    with connection.cursor() as cursor:
-        execute(cursor, sql, list(params))
+    db = _db()
+    with db.cursor() as cursor:
+        execute(cursor, sql, list(params), db=db)
         return cursor.fetchall()
 
 
 def table(model: type[models.Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
+    return _db().ops.quote_name(model._meta.db_table)
 
 
 def column(model: type[models.Model], name: str) -> str:
@@ -165,6 +282,7 @@ class Reader:
 
     def __init__(self, model: type[models.Model], alias: str) -> None:
         self.model = model
+        connection = _db()
         fields = model._meta.concrete_fields
         self.names = [f.attname for f in fields]
         self.columns = ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in fields)
@@ -177,6 +295,7 @@ class Reader:
                 self.converters.append((index, expression, found))
 
     def build(self, row: Sequence[Any], start: int = 0) -> models.Model:
+        connection = _db()
         values = list(row[start : start + self.width])
         for index, expression, converters in self.converters:
             for convert in converters:

@@ -113,7 +113,7 @@ def track_target(*, target: PostTarget, published_at: datetime | None = None) ->
     if at is None:
         raise ValueError("A target is tracked once it is published.")
     # On the publishing hot path: one prepared INSERT rather than the ORM's bulk_create.
-    sql.insert([_new_row(target, post, at)], ignore_conflicts=True)
+    sql.insert([_new_row(target, post, at)], ignore_conflicts=True, defer=True)
     return True
 
 

@@ -201,7 +201,7 @@ def test_a_permanent_rejection_keeps_the_platforms_message(cast, accounts, sandb
 
 
 def _claim_and_expire(target_id):
-    token = publishing._claim(target_id, from_status=TargetStatus.QUEUED)
+    token, _target, _has_media = publishing._claim(target_id, from_status=TargetStatus.QUEUED)
     PostTarget.objects.filter(pk=target_id).update(
         lease_until=timezone.now() - timedelta(seconds=1)
     )

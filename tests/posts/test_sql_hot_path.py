@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.audit import audit_record, verify_chain
@@ -110,3 +113,78 @@ def test_insert_sets_keys_and_skips_conflicts(cast):
     twin.pk = None
     sql.insert([twin], ignore_conflicts=True)  # same seq and hash: skipped, not an error
     assert AuditEvent.objects.filter(seq=stored.seq).count() == 1
+
+
+def _round_trips(queries: CaptureQueriesContext) -> list[str]:
+    """What went to the database, less the savepoints of the test's own transaction."""
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
+    ]
+
+
+def _last_error(target: PostTarget) -> list[tuple]:
+    return sql.select(
+        f"SELECT {sql.column(PostTarget, 'last_error')} FROM {sql.table(PostTarget)} "  # noqa: S608
+        "WHERE id = %s",
+        [target.pk],
+    )
+
+
+def test_a_batch_sends_held_writes_with_the_next_statement_in_their_order(cast, accounts):
+    x, _fb = accounts
+    target = scheduled_target(cast, x)
+
+    def work() -> list[tuple]:
+        with transaction.atomic(), sql.batch():
+            sql.update(PostTarget, {"last_error": "first"}, where={"pk": target.pk}, defer=True)
+            sql.update(PostTarget, {"last_error": "second"}, where={"pk": target.pk}, defer=True)
+            seen = _last_error(target)
+            sql.update(PostTarget, {"attempts": 7}, where={"pk": target.pk}, defer=True)
+        return seen
+
+    work()  # on PostgreSQL, prepares the statements (a round trip each, once per connection)
+    with CaptureQueriesContext(connection) as queries:
+        seen = work()
+
+    assert seen == [("second",)]  # the held writes ran first, in order
+    target.refresh_from_db()
+    assert (target.last_error, target.attempts) == ("second", 7)  # sent when the batch ended
+    # PostgreSQL: the read with the two writes before it, then the last write at the end.
+    # SQLite (no round trips to save): one statement each.
+    sent = _round_trips(queries)
+    assert len(sent) == (2 if connection.vendor == "postgresql" else 4)
+
+
+def test_a_batch_that_raises_writes_nothing(cast, accounts):
+    x, _fb = accounts
+    target = scheduled_target(cast, x)
+    with pytest.raises(RuntimeError), transaction.atomic(), sql.batch():
+        sql.update(PostTarget, {"last_error": "never"}, where={"pk": target.pk}, defer=True)
+        raise RuntimeError("the caller failed")
+    assert _last_error(target) == [("",)]
+    # Nothing is left held for the next statement either.
+    assert sql.update(PostTarget, {"attempts": 2}, where={"pk": target.pk}) == 1
+    assert _last_error(target) == [("",)]
+
+
+def test_a_claim_is_one_round_trip_and_only_one_claim_wins(cast, accounts):
+    x, fb = accounts
+    first, second = scheduled_target(cast, x), scheduled_target(cast, fb)
+    PostTarget.objects.filter(pk__in=[first.pk, second.pk]).update(status=TargetStatus.QUEUED)
+    assert publishing._claim(first.pk, from_status=TargetStatus.QUEUED) is not None  # prepares
+
+    with CaptureQueriesContext(connection) as queries:
+        claimed = publishing._claim(second.pk, from_status=TargetStatus.QUEUED)
+    token, target, has_media = claimed
+    assert (target.pk, target.status, target.claim_token, has_media) == (
+        second.pk,
+        TargetStatus.PUBLISHING,
+        token,
+        False,
+    )
+    assert target.post.text_for("facebook")
+    sent = _round_trips(queries)
+    assert len(sent) == (1 if connection.vendor == "postgresql" else 2)
+    assert publishing._claim(second.pk, from_status=TargetStatus.QUEUED) is None
