@@ -277,11 +277,20 @@ REDIS_URL = env_str("REDIS_URL")
 CELERY_BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    # kombu's Redis transport, less a client object built per command (see config/broker.py).
+    CELERY_BROKER_TRANSPORT = "config.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
-        "visibility_timeout": 3600,
         # Take from the queues in the order of CELERY_TASK_QUEUES (publishing first) instead of
         # in turn: during a burst of posts due at one moment, inbox pulls and metrics wait.
         "queue_order_strategy": "priority",
+        # No copy of each message in an "unacked" hash until it is acknowledged: Beat never
+        # relies on the broker to redeliver. Every task's work is a row in the database that
+        # its dispatcher hands out again when the message is lost (a queued target after
+        # BEAT_QUEUED_STALE_SECONDS, a pull or search cursor after its lease), as it must for a
+        # Redis restart anyway. The copy cost two more Redis round trips per task, about half
+        # of a worker's own cost per publish. A warm shutdown still puts back the messages a
+        # worker had reserved; a killed worker's come back through the database.
+        "ack_emulation": False,
     }
 else:
     for sub in ("out", "processed", "control"):

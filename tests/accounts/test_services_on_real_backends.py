@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 
 import pytest
 from django.db import connection
@@ -57,3 +58,26 @@ def test_a_task_round_trips_through_redis_to_a_real_worker(require_redis):
 
     with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
         assert echo.delay("pong").get(timeout=20) == "pong"
+
+
+@pytest.mark.redis
+def test_the_broker_keeps_one_redis_client_per_channel_and_still_delivers(require_redis):
+    """config.broker: kombu's Redis transport without a client object built per command."""
+    from kombu import Connection
+
+    from config.broker import Transport
+
+    with Connection(require_redis, transport=Transport) as conn:
+        channel = conn.default_channel
+        with channel.conn_or_acquire() as first, channel.conn_or_acquire() as second:
+            assert first is second
+        queue = conn.SimpleQueue(f"beat-tests-broker-{uuid.uuid4().hex}")
+        try:
+            queue.put({"n": 1})
+            message = queue.get(timeout=5)
+            assert message.payload == {"n": 1}
+            message.ack()
+            with pytest.raises(queue.Empty):
+                queue.get_nowait()
+        finally:
+            queue.close()
