@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import abc
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -202,6 +203,29 @@ class StampingAdapter(HTTPAdapter):
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.timeout
         return super().send(request, **kwargs)
+
+
+_adapters: dict[tuple[Any, ...], HTTPAdapter] = {}
+_adapters_lock = threading.Lock()
+# A forked worker must not share the parent's sockets.
+os.register_at_fork(after_in_child=_adapters.clear)
+
+
+def shared_adapter(kind: type[HTTPAdapter], *args: Any) -> HTTPAdapter:
+    """One adapter, and so one pool of connections, per kind and arguments in this process.
+
+    Every account's client has its own session (its own credentials and hooks) but talks to the
+    same host, so they share the adapter that holds the connections: a worker publishing for a
+    hundred accounts keeps a few connections open instead of one per account, each a new TCP
+    connection (and a new thread in the sandbox) the first time. urllib3's pools are safe to
+    share between threads.
+    """
+    key = (kind, *args)
+    with _adapters_lock:
+        adapter = _adapters.get(key)
+        if adapter is None:
+            adapter = _adapters[key] = kind(*args)
+        return adapter
 
 
 def read_environment_once(session: requests.Session, url: str) -> None:

@@ -33,6 +33,7 @@ from platforms.base import (
     Unavailable,
     default_retry_at,
     read_environment_once,
+    shared_adapter,
     utcnow,
 )
 
@@ -100,7 +101,7 @@ class FacebookPageClient(PlatformClient):
             # reschedules.
             sleep_on_rate_limit=False,
         )
-        self._api.session.mount(base, StampingAdapter(timeout))
+        self._api.session.mount(base, shared_adapter(StampingAdapter, timeout))
         read_environment_once(self._api.session, base)
         self._local = threading.local()
         self._api.session.hooks["response"].append(self._remember)

@@ -32,6 +32,7 @@ from platforms.base import (
     Unavailable,
     default_retry_at,
     read_environment_once,
+    shared_adapter,
     utcnow,
 )
 
@@ -160,7 +161,9 @@ class XClient(PlatformClient):
         )
         # tweepy.BaseClient.request calls self.session.request(...) for every endpoint, so
         # an adapter mounted here sees all traffic, including our raw media calls.
-        self._client.session.mount(TWEEPY_HOST, RewritingAdapter(self.base_url, timeout))
+        self._client.session.mount(
+            TWEEPY_HOST, shared_adapter(RewritingAdapter, self.base_url, timeout)
+        )
         read_environment_once(self._client.session, self.base_url)
 
     # -- publishing -------------------------------------------------------------------

@@ -279,3 +279,23 @@ def test_deleting_a_tweet_that_is_not_there_is_not_found(x_client):
 
     with pytest.raises(NotFound):
         x_client.delete("1999999999999999999")
+
+
+def test_clients_of_different_accounts_share_one_connection_pool(sandbox):
+    from platforms.base import shared_adapter
+    from platforms.facebook import FacebookPageClient
+    from platforms.x import TWEEPY_HOST, RewritingAdapter
+    from tests.platforms.conftest import make_fb
+
+    one, other = make_x(sandbox.url), make_x(sandbox.url, token="other", user_id="2")
+    adapter = one._client.session.get_adapter(TWEEPY_HOST)
+    assert isinstance(adapter, RewritingAdapter)
+    assert other._client.session.get_adapter(TWEEPY_HOST) is adapter
+    assert one._client.session is not other._client.session  # credentials stay per account
+    assert make_x(sandbox.url, timeout=3)._client.session.get_adapter(TWEEPY_HOST) is not adapter
+
+    page, other_page = make_fb(sandbox.url), make_fb(sandbox.url, token="t2", page_id="9")
+    assert isinstance(page, FacebookPageClient)
+    url = sandbox.url + "/"
+    assert page._api.session.get_adapter(url) is other_page._api.session.get_adapter(url)
+    assert shared_adapter(RewritingAdapter, sandbox.url, 10) is adapter
