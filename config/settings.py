@@ -317,16 +317,18 @@ CELERY_TASK_ROUTES = {
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 # Messages each worker process reserves ahead. Publish tasks are short, so a few ahead saves a
-# broker round trip per task; a reserved message whose worker dies is redelivered, and the
-# target's own state makes that harmless.
+# broker round trip per task; a reserved message whose worker dies comes back through the
+# database (see ack_emulation above), and the target's own state makes a second copy harmless.
 CELERY_WORKER_PREFETCH_MULTIPLIER = env_int("CELERY_WORKER_PREFETCH_MULTIPLIER", 1)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The dispatcher's interval; a target due between two runs gets a run of its own at its time.
+BEAT_DISPATCH_EVERY_SECONDS = env_int("BEAT_DISPATCH_EVERY_SECONDS", 5)
 CELERY_BEAT_SCHEDULE: dict = {
     # The schedule itself lives in PostgreSQL; beat only wakes the dispatcher.
     "dispatch-due-posts": {
         "task": "posts.dispatch_due",
-        "schedule": float(env_int("BEAT_DISPATCH_EVERY_SECONDS", 5)),
+        "schedule": float(BEAT_DISPATCH_EVERY_SECONDS),
         "options": {"expires": 30},
     },
     # Tell the supervisors once about each post in review that will miss its time.

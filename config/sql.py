@@ -42,16 +42,24 @@ def _db() -> Any:
     return connections[DEFAULT_DB_ALIAS]
 
 
+@functools.lru_cache(maxsize=512)
+def _prepared_as(query: str, count: int) -> tuple[str, str, str]:
+    """The name, the PREPARE and the EXECUTE (with `count` placeholders) for a query."""
+    name = "beat_" + hashlib.blake2s(query.encode(), digest_size=8).hexdigest()
+    counter = iter(range(1, count + 1))
+    numbered = _PLACEHOLDER.sub(lambda _m: f"${next(counter)}", query)
+    run = f"EXECUTE {name}({', '.join(['%s'] * count)})" if count else f"EXECUTE {name}"
+    return name, f"PREPARE {name} AS {numbered}", run
+
+
 def _executable(db: Any, cursor: Any, query: str, params: Sequence[Any]) -> str:
     """The EXECUTE for `query` on this PostgreSQL connection, preparing it the first time."""
-    name = "beat_" + hashlib.blake2s(query.encode(), digest_size=8).hexdigest()
+    name, prepare, run = _prepared_as(query, len(params))
     names = _prepared.setdefault(db.connection, set())
     if name not in names:
-        counter = iter(range(1, len(params) + 1))
-        numbered = _PLACEHOLDER.sub(lambda _m: f"${next(counter)}", query)
-        cursor.execute(f"PREPARE {name} AS {numbered}")
+        cursor.execute(prepare)
         names.add(name)
-    return f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}"
+    return run
 
 
 def execute(cursor: Any, query: str, params: Sequence[Any] = (), *, db: Any = None) -> None:

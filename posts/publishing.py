@@ -212,6 +212,30 @@ def dispatch_due(*, now: datetime | None = None, limit: int | None = None) -> li
     return queued
 
 
+def dispatch_every() -> timedelta:
+    """How often beat runs the dispatcher (BEAT_DISPATCH_EVERY_SECONDS)."""
+    return timedelta(seconds=int_setting("BEAT_DISPATCH_EVERY_SECONDS", 5))
+
+
+def next_due_before_next_run(*, now: datetime | None = None) -> datetime | None:
+    """When the first pending target falls due before beat's next run of the dispatcher.
+
+    The dispatcher wakes once more at that moment (see `posts.tasks.dispatch_due`), so a post
+    goes out at its time rather than up to a beat interval later.
+    """
+    now = now or timezone.now()
+    return (
+        PostTarget.objects.filter(
+            status=TargetStatus.PENDING,
+            next_attempt_at__gt=now,
+            next_attempt_at__lt=now + dispatch_every(),
+        )
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+
+
 def _enqueue(task, ids: list[int]) -> None:
     """One message per id, all through one producer (one broker connection for the batch)."""
     with task.app.producer_or_acquire() as producer:

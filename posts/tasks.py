@@ -6,8 +6,16 @@ from posts import publishing, workflow
 
 
 @shared_task(name="posts.dispatch_due", ignore_result=True)
-def dispatch_due() -> int:
-    return len(publishing.dispatch_due())
+def dispatch_due(wake: bool = True) -> int:
+    """Beat's run of the dispatcher. When a target falls due before beat's next run, one more
+    run is sent for that moment (a countdown shorter than beat's interval, a few seconds), so
+    scheduled posts go out on their second. That extra run does not send another."""
+    queued = publishing.dispatch_due()
+    if wake:
+        at = publishing.next_due_before_next_run()
+        if at is not None:
+            dispatch_due.apply_async((False,), eta=at)
+    return len(queued)
 
 
 # acks_late with no autoretry: a message redelivered after a worker died is harmless because

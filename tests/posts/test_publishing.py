@@ -293,6 +293,36 @@ def test_the_beat_task_path_publishes_after_commit(
     assert post.status == PostStatus.PUBLISHED
 
 
+def test_a_target_due_between_two_beat_runs_gets_a_dispatcher_run_at_its_time(
+    cast, accounts, settings, monkeypatch
+):
+    from posts import tasks
+
+    settings.BEAT_DISPATCH_EVERY_SECONDS = 5
+    sent = []
+    monkeypatch.setattr(
+        tasks.dispatch_due, "apply_async", lambda args=(), **options: sent.append((args, options))
+    )
+    x, fb = accounts
+    soon = timezone.now() + timedelta(seconds=2)
+    publishing.post_schedule(post=approved_post(cast, [x]), by=cast.supervisor, at=soon)
+    later = timezone.now() + timedelta(seconds=30)
+    publishing.post_schedule(
+        post=approved_post(cast, [fb], body="Later."), by=cast.supervisor, at=later
+    )
+
+    assert tasks.dispatch_due() == 0  # beat's run: nothing due yet
+    assert sent == [((False,), {"eta": soon})]  # one more run, at the first target's time
+
+    sent.clear()
+    assert tasks.dispatch_due(False) == 0  # that run sends no other
+    assert sent == []
+
+    PostTarget.objects.filter(next_attempt_at=soon).update(next_attempt_at=later)
+    assert publishing.next_due_before_next_run() is None  # beat's own run is in time for it
+    assert publishing.next_due_before_next_run(now=later - timedelta(seconds=1)) == later
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_racing_workers_publish_each_target_exactly_once(cast, accounts, sandbox):
