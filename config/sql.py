@@ -122,8 +122,8 @@ def batch() -> Iterator[None]:
     """Hold back writes made with `defer=True` and send them with the next statement.
 
     Each statement is a round trip to PostgreSQL, and recording a publish ran nine of them.
-    Inside a batch, a write whose result nobody reads (`update`, `insert` and `execute_later`
-    with `defer=True`) waits and goes out in one query with the next statement this module
+    Inside a batch, a write whose result nobody reads (`update` and `insert` with `defer=True`,
+    and `execute_later`) waits and goes out in one query with the next statement this module
     runs, or when the batch ends; the order of the statements is kept. Use it inside a
     transaction, and flush (`flush()`) before anything that is not this module reads what a
     held write changes. On SQLite, where there is no round trip, nothing is held. Nested
