@@ -12,7 +12,6 @@ from typing import Any, TypeVar
 
 import requests
 import tweepy
-from requests.utils import get_environ_proxies
 from requests_oauthlib import OAuth1
 
 from platforms.base import (
@@ -59,9 +58,6 @@ class RewritingAdapter(StampingAdapter):
     def __init__(self, base_url: str, timeout: float) -> None:
         super().__init__(timeout=timeout)
         self.base_url = base_url.rstrip("/")
-        # Proxies are chosen for api.twitter.com; the real target's are read once, here, so
-        # NO_PROXY=127.0.0.1 keeps sandbox traffic local.
-        self.proxies = get_environ_proxies(self.base_url)
 
     def send(  # type: ignore[override]
         self, request: requests.PreparedRequest, **kwargs: Any
@@ -69,7 +65,6 @@ class RewritingAdapter(StampingAdapter):
         url = request.url or ""
         if self.base_url != TWEEPY_HOST and url.startswith(TWEEPY_HOST):
             request.url = self.base_url + url[len(TWEEPY_HOST) :]
-            kwargs["proxies"] = self.proxies
         return super().send(request, **kwargs)
 
 
@@ -164,6 +159,8 @@ class XClient(PlatformClient):
         self._client.session.mount(
             TWEEPY_HOST, shared_adapter(RewritingAdapter, self.base_url, timeout)
         )
+        # Proxies for where the adapter sends (base_url), not for api.twitter.com, so
+        # NO_PROXY=127.0.0.1 keeps sandbox traffic local.
         read_environment_once(self._client.session, self.base_url)
 
     # -- publishing -------------------------------------------------------------------
