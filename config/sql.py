@@ -76,11 +76,7 @@ def execute(cursor: Any, query: str, params: Sequence[Any] = (), *, db: Any = No
     if db.vendor != "postgresql":
         cursor.execute(query, params)
         return
-    held = _holding(db)
-    statements = held[:] if held else []
-    if held:
-        held.clear()
-    _send(db, cursor, [*statements, (query, list(params), True)])
+    _send(db, cursor, [*_take_held(db), (query, list(params), True)])
 
 
 def _send(db: Any, cursor: Any, statements: list[_Statement]) -> None:
@@ -97,6 +93,16 @@ def _holding(db: Any) -> list[_Statement] | None:
     return _held.get(db.connection)
 
 
+def _take_held(db: Any) -> list[_Statement]:
+    """The statements held on this connection, in order; none are held after this."""
+    held = _holding(db)
+    if not held:
+        return []
+    taken = held[:]
+    held.clear()
+    return taken
+
+
 def _hold(db: Any, query: str, params: list[Any], *, prepare: bool = True) -> bool:
     """Keep a statement whose result nobody reads for the next round trip, inside a batch."""
     held = _holding(db)
@@ -109,10 +115,8 @@ def _hold(db: Any, query: str, params: list[Any], *, prepare: bool = True) -> bo
 def flush() -> None:
     """Send the statements `batch()` is holding, now (one round trip; none if nothing is)."""
     db = _db()
-    held = _holding(db)
-    if held:
-        statements = held[:]
-        held.clear()
+    statements = _take_held(db)
+    if statements:
         with db.cursor() as cursor:
             _send(db, cursor, statements)
 
@@ -256,7 +260,8 @@ def insert(
     for obj in objs:
         params += [f.get_db_prep_save(getattr(obj, f.attname), db) for f in fields]
     query = template.format(rows=", ".join([row] * len(objs)))
-    if held and _hold(db, query, params):
+    if held:
+        _hold(db, query, params)
         return
     with db.cursor() as cursor:
         execute(cursor, query, params, db=db)
