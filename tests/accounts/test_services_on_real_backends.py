@@ -81,3 +81,46 @@ def test_the_broker_keeps_one_redis_client_per_channel_and_still_delivers(requir
                 queue.get_nowait()
         finally:
             queue.close()
+
+
+@pytest.mark.redis
+def test_the_broker_takes_from_the_queues_in_the_order_they_are_consumed(require_redis):
+    """queue_order_strategy "priority": a worker consuming [publish, celery] takes publishing
+    first. kombu's own Redis channel ordered the queues by a set, so the order it used came
+    from the names' hashes: for each pair of names below, one of the two orders failed."""
+    from kombu import Connection, Queue
+
+    from config.broker import Transport
+
+    options = {"queue_order_strategy": "priority"}
+    with Connection(require_redis, transport=Transport, transport_options=options) as conn:
+        for _pair in range(4):
+            suffix = uuid.uuid4().hex
+            queues = {n: Queue(f"beat-tests-order-{n}-{suffix}") for n in ("first", "second")}
+            for order in (("first", "second"), ("second", "first")):
+                assert _take_one(conn, queues, order) == order[0]
+
+
+def _take_one(conn, queues, order) -> str:
+    """Put one message in each queue (the later queue's first), consume the queues in `order`
+    through the BRPOP path a worker uses, and return the queue of the message taken."""
+    from kombu import Consumer
+
+    channel = conn.channel()
+    received: list[str] = []
+    try:
+        for queue in queues.values():
+            queue(channel).declare()
+        for name in reversed(order):
+            conn.Producer(channel).publish({"q": name}, routing_key=queues[name].name)
+        with Consumer(
+            channel,
+            [queues[name] for name in order],
+            callbacks=[lambda body, message: (received.append(body["q"]), message.ack())],
+        ):
+            conn.drain_events(timeout=5)
+        return received[0]
+    finally:
+        for queue in queues.values():
+            queue(channel).delete()
+        channel.close()
