@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_batch, audit_record
 from accounts.models import Agency, PlatformAccount, PlatformAccountStatus, Role, User
 from accounts.services import notify, platform_account_set_status
-from config import sql
+from config import broker, sql
 from config.tuning import int_setting
 from platforms.base import (
     AuthExpired,
@@ -237,8 +237,8 @@ def next_due_before_next_run(*, now: datetime | None = None) -> datetime | None:
 
 
 def _enqueue(task, ids: list[int]) -> None:
-    """One message per id, all through one producer (one broker connection for the batch)."""
-    with task.app.producer_or_acquire() as producer:
+    """One message per id, all through one producer and, on Redis, in one round trip."""
+    with task.app.producer_or_acquire() as producer, broker.pipelined(producer):
         for pk in ids:
             task.apply_async((pk,), producer=producer)
 

@@ -124,3 +124,30 @@ def _take_one(conn, queues, order) -> str:
         for queue in queues.values():
             queue(channel).delete()
         channel.close()
+
+
+@pytest.mark.redis
+def test_pipelined_publishing_sends_every_message_in_one_round_trip(require_redis):
+    """config.broker.pipelined: the dispatcher's batch reaches Redis whole, when the block ends."""
+    from kombu import Connection, Queue
+
+    from config.broker import Transport, pipelined
+
+    queue = Queue(f"beat-tests-pipelined-{uuid.uuid4().hex}")
+    with Connection(require_redis, transport=Transport) as conn:
+        channel = conn.channel()
+        client = channel.client
+        try:
+            queue(channel).declare()
+            producer = conn.Producer(channel)
+            with pipelined(producer):
+                for n in range(50):
+                    producer.publish({"n": n}, routing_key=queue.name)
+                assert client.llen(queue.name) == 0  # held until the block ends
+            assert client.llen(queue.name) == 50
+            bound = queue(channel)
+            taken = [bound.get(no_ack=True).payload["n"] for _ in range(50)]
+            assert taken == list(range(50))  # in the order published
+        finally:
+            queue(channel).delete()
+            channel.close()
