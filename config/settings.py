@@ -282,6 +282,7 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
         # Take from the queues in the order of CELERY_TASK_QUEUES (publishing first) instead of
         # in turn: during a burst of posts due at one moment, inbox pulls and metrics wait.
+        # (config.broker keeps that order; kombu's own channel took it from a set.)
         "queue_order_strategy": "priority",
         # No copy of each message in an "unacked" hash until it is acknowledged: Beat never
         # relies on the broker to redeliver. Every task's work is a row in the database that
