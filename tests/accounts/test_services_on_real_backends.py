@@ -127,7 +127,7 @@ def _take_one(conn, queues, order) -> str:
 
 
 @pytest.mark.redis
-def test_pipelined_publishing_sends_every_message_in_one_round_trip(require_redis):
+def test_pipelined_publishing_holds_the_batch_and_sends_it_whole_in_order(require_redis):
     """config.broker.pipelined: the dispatcher's batch reaches Redis whole, when the block ends."""
     from kombu import Connection, Queue
 
